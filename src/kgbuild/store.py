@@ -1,0 +1,134 @@
+"""The Oxigraph store: one named graph per article, each replaced whole in one transaction.
+
+An article graph carries `<article> kg:digest "..."`, a hash of its content, so a re-run of the same
+input is recognised and changes nothing.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from .vocab import KG, ONTOLOGY_GRAPH
+
+DEFAULT_STORE = "./kgbuild-store"
+DIGEST = ox.NamedNode(KG + "digest")
+
+
+class StoreError(Exception):
+    """The store cannot be opened or written; the message is meant for the user."""
+
+
+@dataclass(frozen=True)
+class ArticleGraph:
+    """An article's graph ready to store: its IRI, its quads (all in that graph) and their digest."""
+
+    iri: str
+    quads: list[ox.Quad]
+    digest: str
+
+
+def default_location() -> str:
+    return os.environ.get("KGBUILD_STORE", DEFAULT_STORE)
+
+
+def _graph_block(graph: str, quads: Iterable[ox.Quad]) -> str:
+    """`GRAPH <g> { ... }` for SPARQL INSERT DATA; N-Triples lines are valid SPARQL triples."""
+    triples = [ox.Triple(q.subject, q.predicate, q.object) for q in quads]
+    body = ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES).decode("utf-8")
+    return f"GRAPH <{graph}> {{\n{body}}}\n"
+
+
+class Store:
+    """An embedded Oxigraph store in a folder on disk."""
+
+    def __init__(self, path: str | os.PathLike[str], *, read_only: bool = False) -> None:
+        self.path = Path(path)
+        try:
+            if read_only:
+                if not self.path.exists():
+                    raise StoreError(f"{self.path}: no store here (run `kgbuild build` first)")
+                self._store = ox.Store.read_only(str(self.path))
+            else:
+                self._store = ox.Store(str(self.path))
+        except OSError as exc:
+            message = str(exc)
+            if "lock" in message.lower():
+                raise StoreError(
+                    f"{self.path}: the store is in use by another process (a running build or `kgbuild serve`); "
+                    "stop it, or send new articles to the server with --store http://HOST:PORT/"
+                ) from None
+            raise StoreError(f"{self.path}: cannot open the store: {message}") from None
+        self.read_only = read_only
+
+    # -- reading -------------------------------------------------------------------------------
+    def query(self, sparql: str, *, union: bool = True, **kwargs: object) -> object:
+        """Run a SPARQL query; the default graph is the union of all graphs unless told otherwise."""
+        return self._store.query(sparql, use_default_graph_as_union=union, **kwargs)
+
+    def digest(self, graph: str) -> str | None:
+        node = ox.NamedNode(graph)
+        for quad in self._store.quads_for_pattern(node, DIGEST, None, node):
+            return quad.object.value
+        return None
+
+    def graphs(self) -> Iterator[str]:
+        for g in self._store.named_graphs():
+            if isinstance(g, ox.NamedNode):
+                yield g.value
+
+    def __len__(self) -> int:
+        return len(self._store)
+
+    def dump(self, output: object, fmt: ox.RdfFormat, graph: str | None = None) -> None:
+        if graph is not None:
+            self._store.dump(output, format=fmt, from_graph=ox.NamedNode(graph))
+        elif fmt in (ox.RdfFormat.N_QUADS, ox.RdfFormat.TRIG):
+            self._store.dump(output, format=fmt)
+        else:
+            # Triple formats cannot carry graph names: write the union of all graphs.
+            triples = {ox.Triple(q.subject, q.predicate, q.object) for q in self._store}
+            ox.serialize(triples, output, format=fmt)
+
+    def quads(self, graph: str | None = None) -> Iterator[ox.Quad]:
+        return self._store.quads_for_pattern(None, None, None, ox.NamedNode(graph) if graph else None)
+
+    # -- writing -------------------------------------------------------------------------------
+    def put(self, graphs: list[ArticleGraph]) -> tuple[int, int]:
+        """Replace each article graph whose digest changed, all in one transaction.
+
+        Returns (stored, unchanged). Either every graph of the batch is written or none is.
+        """
+        changed = [g for g in graphs if self.digest(g.iri) != g.digest]
+        if changed:
+            parts = [f"DROP SILENT GRAPH <{g.iri}>" for g in changed]
+            parts.append("INSERT DATA {\n" + "".join(_graph_block(g.iri, g.quads) for g in changed) + "}")
+            self._store.update(" ;\n".join(parts))
+        return len(changed), len(graphs) - len(changed)
+
+    def load_ontology(self, turtle_paths: Iterable[Path]) -> None:
+        """(Re)load the vocabulary and shapes into their own graph, in one transaction."""
+        quads = [q for path in turtle_paths for q in ox.parse(path=str(path), format=ox.RdfFormat.TURTLE)]
+        self._store.update(
+            f"DROP SILENT GRAPH <{ONTOLOGY_GRAPH}> ; INSERT DATA {{\n{_graph_block(ONTOLOGY_GRAPH, quads)}}}"
+        )
+
+    def update(self, sparql_update: str) -> None:
+        self._store.update(sparql_update)
+
+    def flush(self) -> None:
+        self._store.flush()
+
+    def close(self) -> None:
+        # pyoxigraph closes the database when the object is collected.
+        del self._store
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
