@@ -35,6 +35,7 @@ class Article:
     dateline: str | None = None  # the place named in the dateline, as written ("ISLAMABAD", "LONDON")
     source: str = ""  # where it came from, for messages: "file.jsonl:12"
     warnings: tuple[str, ...] = ()
+    dateline_date: dt.date | None = None  # the local day a wire dateline gives ("PEKING, March 26")
 
     @property
     def date(self) -> dt.date | None:
@@ -42,6 +43,11 @@ class Article:
         if isinstance(self.published, dt.datetime):
             return self.published.date()
         return self.published
+
+    @property
+    def reference_date(self) -> dt.date | None:
+        """The day relative dates ("today", "on Friday") count from: the dateline's local day when it gives one."""
+        return self.dateline_date or self.date
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,7 @@ input is recognised and changes nothing.
 
 from __future__ import annotations
 
+import hashlib
 import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -25,22 +26,32 @@ class StoreError(Exception):
 
 @dataclass(frozen=True)
 class ArticleGraph:
-    """An article's graph ready to store: its IRI, its quads (all in that graph) and their digest."""
+    """An article's graph ready to store: its IRI, its triples as N-Triples text, and their digest.
+
+    Plain strings, so that graphs made in worker processes travel cheaply to the one writer.
+    """
 
     iri: str
-    quads: list[ox.Quad]
+    ntriples: str
     digest: str
+
+    @classmethod
+    def of(cls, iri: str, triples: Iterable[ox.Triple | ox.Quad]) -> ArticleGraph:
+        """Serialise the triples (sorted, so equal graphs give equal text) and add their digest to the graph."""
+        lines = sorted(set(ox.serialize([ox.Triple(t.subject, t.predicate, t.object) for t in triples],
+                                        format=ox.RdfFormat.N_TRIPLES).decode("utf-8").splitlines()))
+        digest = hashlib.sha256("\n".join(lines).encode("utf-8")).hexdigest()
+        lines.append(f'<{iri}> <{DIGEST.value}> "{digest}" .')
+        return cls(iri, "\n".join(lines) + "\n", digest)
 
 
 def default_location() -> str:
     return os.environ.get("KGBUILD_STORE", DEFAULT_STORE)
 
 
-def _graph_block(graph: str, quads: Iterable[ox.Quad]) -> str:
+def _graph_block(graph: str, ntriples: str) -> str:
     """`GRAPH <g> { ... }` for SPARQL INSERT DATA; N-Triples lines are valid SPARQL triples."""
-    triples = [ox.Triple(q.subject, q.predicate, q.object) for q in quads]
-    body = ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES).decode("utf-8")
-    return f"GRAPH <{graph}> {{\n{body}}}\n"
+    return f"GRAPH <{graph}> {{\n{ntriples}}}\n"
 
 
 class Store:
@@ -106,16 +117,16 @@ class Store:
         changed = [g for g in graphs if self.digest(g.iri) != g.digest]
         if changed:
             parts = [f"DROP SILENT GRAPH <{g.iri}>" for g in changed]
-            parts.append("INSERT DATA {\n" + "".join(_graph_block(g.iri, g.quads) for g in changed) + "}")
+            parts.append("INSERT DATA {\n" + "".join(_graph_block(g.iri, g.ntriples) for g in changed) + "}")
             self._store.update(" ;\n".join(parts))
         return len(changed), len(graphs) - len(changed)
 
     def load_ontology(self, turtle_paths: Iterable[Path]) -> None:
         """(Re)load the vocabulary and shapes into their own graph, in one transaction."""
-        quads = [q for path in turtle_paths for q in ox.parse(path=str(path), format=ox.RdfFormat.TURTLE)]
-        self._store.update(
-            f"DROP SILENT GRAPH <{ONTOLOGY_GRAPH}> ; INSERT DATA {{\n{_graph_block(ONTOLOGY_GRAPH, quads)}}}"
-        )
+        triples = [t for path in turtle_paths for t in ox.parse(path=str(path), format=ox.RdfFormat.TURTLE)]
+        body = ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES).decode("utf-8")
+        block = _graph_block(ONTOLOGY_GRAPH, body)
+        self._store.update(f"DROP SILENT GRAPH <{ONTOLOGY_GRAPH}> ; INSERT DATA {{\n{block}}}")
 
     def update(self, sparql_update: str) -> None:
         self._store.update(sparql_update)

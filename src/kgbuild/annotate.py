@@ -1,0 +1,403 @@
+"""Annotate an article: sentences, states, places, organisations, officials, dates, money and counts.
+
+Built on spaCy's tokenizer and rule-based matchers (no statistical model): gazetteer names are found with
+PhraseMatcher, officials with Matcher patterns read from `mappings/rules/officials.yaml`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import spacy
+import yaml
+from spacy.lang.en.stop_words import STOP_WORDS
+from spacy.matcher import Matcher, PhraseMatcher
+from spacy.tokens import Doc, Span, Token
+from spacy.util import filter_spans
+
+from . import gazetteer as gaz
+from .normalize import find_dates, find_money, parse_number
+from .records import Annotated, Article, Mention, Official, Sentence
+from .vocab import slug
+
+if not Token.has_extension("kind"):
+    Token.set_extension("kind", default="")
+
+LOCATIVE = {"in", "at", "to", "from", "near", "into", "outside", "via", "inside", "across", "around"}
+COUNT_NOUNS = (
+    r"memorand(?:a|um)(?: of understanding)?|mous?|agreements?|accords?|deals?|contracts?|protocols?|"
+    r"treaties|treaty|pacts?|documents?|instruments?|conventions?"
+)
+COUNT_RE = re.compile(
+    rf"\b(?:(?:over|more than|some|about|nearly|around|almost|at least)\s+)?"
+    rf"(?P<num>\d+|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|forty|fifty)"
+    rf"\s+(?:[a-z-]+\s+){{0,2}}?(?P<noun>{COUNT_NOUNS})\b",
+    re.IGNORECASE,
+)
+
+
+def mappings_dir() -> Path:
+    return gaz.mappings_dir()
+
+
+@dataclass(frozen=True)
+class Lexicon:
+    titles: dict[str, str]  # surface form (lower case) -> normalised title
+    heads: frozenset[str]
+    honorifics: tuple[str, ...]
+    particles: frozenset[str]
+
+
+def load_lexicon(directory: Path) -> Lexicon:
+    data = yaml.safe_load((directory / "lexicon" / "titles.yaml").read_text(encoding="utf-8"))
+    titles: dict[str, str] = {}
+    heads = set()
+    for entry in data["base"]:
+        title = entry["title"]
+        for form in [title, *entry.get("variants", [])]:
+            titles[form.lower()] = title
+        if entry.get("head"):
+            heads.add(title)
+    for base, portfolios in data["portfolios"].items():
+        for p in portfolios:
+            titles[f"{p} {base}".lower()] = f"{p} {base}"
+            if base == "Minister":
+                titles[f"minister of {p}".lower()] = f"{p} Minister"
+                titles[f"minister for {p}".lower()] = f"{p} Minister"
+    return Lexicon(titles, frozenset(heads), tuple(data["honorifics"]), frozenset(data["name_particles"]))
+
+
+def _expand(pattern: list[Any], macros: dict[str, dict]) -> list[dict]:
+    out = []
+    for element in pattern:
+        if isinstance(element, str) and element.startswith("$"):
+            name, op = element[1:], None
+            if name[-1] in "?*+":
+                name, op = name[:-1], name[-1]
+            token = dict(macros[name])
+            if op:
+                token["OP"] = op
+            out.append(token)
+        else:
+            out.append(element)
+    return out
+
+
+class Annotator:
+    """Compiled once (gazetteers, lexicon, patterns), then applied to many articles."""
+
+    def __init__(self, directory: Path | None = None) -> None:
+        self.dir = directory or mappings_dir()
+        self.gaz = gaz.load(self.dir / "gazetteers" if directory else None)
+        self.lex = load_lexicon(self.dir)
+        self.nlp = spacy.blank("en")
+        vocab = self.nlp.vocab
+        self.phrases = PhraseMatcher(vocab, attr="ORTH")
+        self.labels: dict[str, tuple[str, str]] = {}  # matcher label -> (kind, key)
+
+        def add(kind: str, key: str, forms: list[str], matcher: PhraseMatcher | None = None) -> None:
+            label = f"{kind}:{key}"
+            self.labels[label] = (kind, key)
+            docs = [self.nlp.make_doc(f) for f in dict.fromkeys(forms) if f]
+            (matcher or self.phrases).add(label, docs)
+
+        self.capital_of: dict[str, str] = {}
+        for s in self.gaz.states.values():
+            names = [s.name, *s.names]
+            add("state", s.id, [*names, *s.abbreviations])
+            add("adj", s.id, list(s.adjectives))
+            for c in s.capitals:
+                self.capital_of[c] = s.id
+        places_by_name: dict[str, str] = {}
+        for p in self.gaz.places.values():
+            for form in [p.name, *p.aliases]:
+                places_by_name.setdefault(form, p.id)
+            add("city", p.id, [p.name, *p.aliases])
+        self.place_by_name = places_by_name
+        for cap, _state_id in self.capital_of.items():
+            if cap not in places_by_name:
+                add("city", f"{slug(cap)}", [cap])
+        for o in self.gaz.organizations.values():
+            add("org", o.id, [o.name, *o.aliases])
+        add("honorific", "-", list(self.lex.honorifics))
+        self.titles = PhraseMatcher(vocab, attr="LOWER")
+        by_title: dict[str, list[str]] = {}
+        for form, title in self.lex.titles.items():
+            by_title.setdefault(title, []).append(form)
+        for title, forms in by_title.items():
+            add("title", title, forms, self.titles)
+        rules = yaml.safe_load((self.dir / "rules" / "officials.yaml").read_text(encoding="utf-8"))
+        self.official_rules = {r["id"]: r for r in rules["rules"]}
+        self.matcher = Matcher(vocab)
+        for r in rules["rules"]:
+            self.matcher.add(r["id"], [_expand(r["pattern"], rules["macros"])], greedy="LONGEST")
+
+    # ------------------------------------------------------------------------------------------
+    def annotate(self, article: Article) -> Annotated:
+        text = article.text
+        doc = self.nlp.make_doc(text)
+        sentences = self._sentences(doc)
+        spans = self._entities(doc)
+        ref = article.reference_date
+        mentions: list[Mention] = []
+        for span, (kind, key) in spans:
+            mentions.extend(self._entity_mentions(doc, span, kind, key))
+        officials = self._officials(doc, spans, article, sentences)
+        for d in find_dates(text, ref):
+            mentions.append(Mention("date", d.start, d.end, d.text, None, d, d.kind))
+        for m in find_money(text):
+            mentions.append(Mention("money", m.start, m.end, text[m.start:m.end], None, (m.amount, m.currency)))
+        for m in COUNT_RE.finditer(text):
+            n = parse_number(m.group("num"))
+            if n is not None:
+                mentions.append(Mention("count", m.start(), m.end(), m.group(0), m.group("noun").lower(), int(n)))
+        for o in officials:
+            for start, end in o.mentions:
+                mentions.append(Mention("person", start, end, text[start:end], o.key, o, None))
+        mentions.sort(key=lambda m: (m.start, m.end))
+        return Annotated(article, sentences, mentions, officials)
+
+    def _sentences(self, doc: Doc) -> list[Sentence]:
+        """Sentences end at . ! ? (and closing quotes after them) or at a line break."""
+        out, start = [], None
+        text = doc.text
+        n = len(doc)
+        for i, tok in enumerate(doc):
+            if tok.is_space:
+                if "\n" in tok.text and start is not None:
+                    out.append((start, doc[i - 1].idx + len(doc[i - 1])))
+                    start = None
+                continue
+            if start is None:
+                start = tok.idx
+            end_here = tok.text in (".", "!", "?") or (tok.text.endswith(".") and tok.text[:-1].isalpha()
+                                                        and i + 1 < n and doc[i + 1].is_title
+                                                        and not tok.text[:-1].isupper()
+                                                        and len(tok.text) > 3)
+            if end_here:
+                j = i + 1
+                while j < n and doc[j].text in ('"', "”", "’", "'", ")"):
+                    j += 1
+                if j >= n or doc[j].is_space or doc[j].text[:1].isupper() or doc[j].text[:1] in "“\"(":
+                    last = doc[j - 1]
+                    out.append((start, last.idx + len(last)))
+                    start = None
+        if start is not None:
+            out.append((start, len(text.rstrip())))
+        merged: list[tuple[int, int]] = []
+        for s, e in out:  # quotes closing a sentence come out as their own tiny piece: glue them back
+            if merged and not text[s:e].strip("\"”’' )"):
+                merged[-1] = (merged[-1][0], e)
+            elif s < e:
+                merged.append((s, e))
+        return [Sentence(s, e, text[s:e]) for s, e in merged]
+
+    def _entities(self, doc: Doc) -> list[tuple[Span, tuple[str, str]]]:
+        spans = []
+        for match_id, start, end in self.phrases(doc):
+            label = self.nlp.vocab.strings[match_id]
+            spans.append(Span(doc, start, end, label=label))
+        for match_id, start, end in self.titles(doc):
+            label = self.nlp.vocab.strings[match_id]
+            span = Span(doc, start, end, label=label)
+            # Lower-case common words ("minister", "president") are titles only next to a name or a state.
+            spans.append(span)
+        kept = filter_spans(spans)
+        result = []
+        for span in kept:
+            kind, key = self.labels[span.label_]
+            if kind == "state" and self.gaz.states[key].ambiguous and not self._state_context(doc, span):
+                continue
+            for tok in span:
+                tok._.kind = "capital" if kind == "city" and span.text in self.capital_of else kind
+            result.append((span, (kind, key)))
+        particles = self.lex.particles
+        for tok in doc:
+            if tok._.kind:
+                continue
+            t = tok.text
+            if (t[:1].isupper() and t.lower() not in STOP_WORDS and re.fullmatch(r"[A-Z][\w'’.-]*", t)
+                    and not t.isupper() or (len(t) == 2 and t.endswith(".") and t[0].isupper())) or (
+                    t in particles and 0 < tok.i < len(doc) - 1 and doc[tok.i + 1].text[:1].isupper()):
+                tok._.kind = "name"
+            elif t == "-" and 0 < tok.i < len(doc) - 1 and doc[tok.i - 1]._.kind == "name" \
+                    and doc[tok.i + 1].is_alpha and not doc[tok.i + 1]._.kind \
+                    and tok.idx == doc[tok.i - 1].idx + len(doc[tok.i - 1]):
+                tok._.kind = "name"  # inside a hyphenated name: "Kassym-Jomart", "Shin-yong"
+                doc[tok.i + 1]._.kind = "name"
+        return result
+
+    def _state_context(self, doc: Doc, span: Span) -> bool:
+        """An ambiguous state name (Georgia) counts only beside another state in its sentence."""
+        window = doc[max(0, span.start - 30): span.end + 30]
+        return any(t._.kind in ("state", "adj") and not (span.start <= t.i < span.end) for t in window)
+
+    def _entity_mentions(self, doc: Doc, span: Span, kind: str, key: str) -> list[Mention]:
+        start, end = span.start_char, span.end_char
+        if kind == "state":
+            return [Mention("state", start, end, span.text, key, None, "name")]
+        if kind == "adj":
+            return [Mention("state", start, end, span.text, key, None, "adjective")]
+        if kind == "org":
+            org = self.gaz.organizations[key]
+            out = [Mention("org", start, end, span.text, key)]
+            if org.state:
+                out.append(Mention("state", start, end, span.text, org.state, None, "organization"))
+            return out
+        if kind == "city":
+            place_id = self.place_by_name.get(span.text, key)
+            place = self.gaz.places.get(place_id)
+            state = self.capital_of.get(span.text)
+            out = [Mention("city", start, end, span.text, place_id, place.state if place else state)]
+            if state:
+                prev = doc[span.start - 1].lower_ if span.start > 0 else ""
+                role = "place" if prev in LOCATIVE else "capital"
+                out.append(Mention("state", start, end, span.text, state, None, role))
+            return out
+        if kind == "title":
+            return [Mention("title", start, end, span.text, key)]
+        return []
+
+    # ------------------------------------------------------------------------------------------
+    def _officials(self, doc: Doc, spans: list, article: Article, sentences: list[Sentence]) -> list[Official]:
+        found: dict[str, dict] = {}
+        order: list[str] = []
+        matches = sorted(self.matcher(doc), key=lambda m: m[1])
+        previous: dict | None = None
+        prev_sentence = -1
+        for match_id, start, end in matches:
+            rule_id = self.nlp.vocab.strings[match_id]
+            rule = self.official_rules[rule_id]
+            span = doc[start:end]
+            sent_index = _sentence_index(sentences, span.start_char)
+            if sent_index != prev_sentence:
+                previous = None if rule.get("title_from") or rule.get("state_from") else previous
+            name_tokens = [t for t in span if t._.kind == "name"]
+            while name_tokens and name_tokens[-1].text in self.lex.particles:
+                name_tokens.pop()
+            while name_tokens and name_tokens[0].text in self.lex.particles:
+                name_tokens.pop(0)
+            if not name_tokens:
+                continue
+            name_start, name_end = name_tokens[0].idx, name_tokens[-1].idx + len(name_tokens[-1])
+            name = doc.text[name_start:name_end]
+            if not re.search(r"[A-Za-z]{2}", name) or len(name_tokens) > 6:
+                continue
+            title = self._title_of(span)
+            state = self._state_of(span)
+            if rule.get("title_from") == "previous" and previous:
+                title = previous["title"]
+            if rule.get("state_from") == "previous" and previous and not state:
+                state = previous["state"]
+            if not title:
+                continue
+            if not state:
+                holder = self._holder_by_name(name)
+                state = holder.state if holder else None
+            key = slug(name)
+            entry = found.get(key) or self._same_person(found, name, state)
+            if entry is None:
+                entry = {"key": key, "name": name, "title": title, "state": state, "mentions": [], "rule": rule_id}
+                found[key] = entry
+                order.append(key)
+            elif len(name) > len(entry["name"]):
+                entry["name"] = name
+            entry["state"] = entry["state"] or state
+            entry["mentions"].append((span.start_char, span.end_char))
+            previous = entry
+            prev_sentence = sent_index
+        # Later mentions by surname alone ("Sharif said") resolve to the person named in full before.
+        for entry in found.values():
+            surname = entry["name"].split()[-1]
+            first = min(s for s, _ in entry["mentions"])
+            for tok in doc:
+                if tok.text == surname and tok.idx > first and tok._.kind == "name" and not any(
+                        s <= tok.idx < e for s, e in entry["mentions"]):
+                    entry["mentions"].append((tok.idx, tok.idx + len(tok)))
+        return [
+            Official(e["key"], e["name"], e["title"], e["state"], tuple(sorted(e["mentions"])), e["rule"])
+            for e in (found[k] for k in order)
+        ]
+
+    def _same_person(self, found: dict[str, dict], name: str, state: str | None) -> dict | None:
+        surname = name.split()[-1]
+        for entry in found.values():
+            if entry["name"].split()[-1] == surname and (state is None or entry["state"] in (None, state)):
+                return entry
+        return None
+
+    def _title_of(self, span: Span) -> str | None:
+        titles = [t for t in span if t._.kind == "title"]
+        if not titles:
+            return None
+        # The title is the last run of title tokens: "Navy chief", "Secretary of State".
+        doc = span.doc
+        ents = [s for s in _title_spans(doc, titles)]
+        text = " ".join(ents)
+        return self.lex.titles.get(text.lower(), _title_case(text))
+
+    def _state_of(self, span: Span) -> str | None:
+        for tok in span:
+            if tok._.kind in ("state", "adj", "capital", "org"):
+                key = self._state_key_at(tok)
+                if key:
+                    return key
+        return None
+
+    def _state_key_at(self, tok: Token) -> str | None:
+        for match_id, start, end in self.phrases(tok.doc[tok.i: min(len(tok.doc), tok.i + 6)]):
+            if start != 0:
+                continue
+            kind, key = self.labels[self.nlp.vocab.strings[match_id]]
+            if kind in ("state", "adj"):
+                return key
+            if kind == "org":
+                return self.gaz.organizations[key].state
+            if kind == "city":
+                return self.capital_of.get(tok.doc[tok.i: tok.i + end].text)
+        return None
+
+    def _holder_by_name(self, name: str) -> gaz.HolderEntry | None:
+        matches = {h.state: h for h in self.gaz.holders if h.name == name}
+        return next(iter(matches.values())) if len(matches) == 1 else None
+
+
+def _title_spans(doc: Doc, titles: list[Token]) -> list[str]:
+    """Group title tokens into contiguous runs and return the text of the last run."""
+    runs: list[list[Token]] = []
+    for t in titles:
+        if runs and runs[-1][-1].i == t.i - 1:
+            runs[-1].append(t)
+        else:
+            runs.append([t])
+    last = runs[-1]
+    return [doc.text[last[0].idx: last[-1].idx + len(last[-1])]]
+
+
+def _title_case(text: str) -> str:
+    small = {"of", "the", "for", "in", "and"}
+    return " ".join(w if w.lower() in small else w[:1].upper() + w[1:] for w in text.split())
+
+
+def _sentence_index(sentences: list[Sentence], offset: int) -> int:
+    for i, s in enumerate(sentences):
+        if s.start <= offset < s.end:
+            return i
+    return -1
+
+
+@lru_cache(maxsize=1)
+def default_annotator() -> Annotator:
+    return Annotator()
+
+
+def annotate(article: Article) -> Annotated:
+    return default_annotator().annotate(article)
+
+
+_ = dt  # dates arrive as datetime.date values inside mentions

@@ -1,0 +1,205 @@
+"""The `kgbuild` command line: build, validate, query, export, serve."""
+
+from __future__ import annotations
+
+import json
+import sys
+import traceback
+from pathlib import Path
+
+import click
+
+from . import __version__
+from .store import Store, StoreError, default_location
+
+EXPORT_FORMATS = {
+    "turtle": ("TURTLE", ".ttl"), "ntriples": ("N_TRIPLES", ".nt"), "nquads": ("N_QUADS", ".nq"),
+    "trig": ("TRIG", ".trig"), "jsonld": ("JSON_LD", ".jsonld"),
+}
+ONTOLOGY_DIR = Path(__file__).resolve().parent.parent.parent / "ontology"
+
+
+class Failure(click.ClickException):
+    """An error for the user: one line, exit code 1 (2 is usage)."""
+
+    exit_code = 1
+
+    def show(self, file=None) -> None:  # noqa: ANN001 - click's signature
+        click.echo(f"kgbuild: error: {self.message}", err=True)
+
+
+def _fail(ctx: click.Context, exc: BaseException) -> None:
+    if ctx.find_root().params.get("verbose"):
+        traceback.print_exception(exc)
+    raise Failure(str(exc)) from None
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("-v", "--verbose", is_flag=True, help="Show tracebacks and details.")
+@click.version_option(__version__, prog_name="kgbuild")
+def main(verbose: bool) -> None:
+    """Build a knowledge graph of states, officials, meetings and agreements from news articles."""
+
+
+store_option = click.option("--store", "store_path", default=None, metavar="S",
+                            help="Store folder (default ./kgbuild-store or $KGBUILD_STORE).")
+
+
+def _ontology_files() -> list[Path]:
+    from .gazetteer import mappings_dir
+
+    folder = mappings_dir().parent / "ontology"
+    return [p for p in (folder / "kgbuild.ttl", folder / "shapes.ttl") if p.exists()]
+
+
+@main.command()
+@click.argument("inputs", nargs=-1, required=True)
+@store_option
+@click.option("--jobs", "-j", type=int, default=None, help="Worker processes (default: the number of cores).")
+@click.option("--report", "report_path", type=click.Path(dir_okay=False), default=None,
+              help="Where to write the rejected articles and their reasons (default: <store>/rejected.jsonl).")
+@click.option("--max-chars", type=int, default=None, help="Reject articles longer than this (characters).")
+@click.pass_context
+def build(ctx: click.Context, inputs: tuple[str, ...], store_path: str | None, jobs: int | None,
+          report_path: str | None, max_chars: int | None) -> None:
+    """Read INPUTS (files, folders, - for stdin), extract, validate and store each article."""
+    from .pipeline import build as run_build
+    from .pipeline import default_jobs
+    from .reader import read
+
+    location = store_path or default_location()
+    try:
+        store = Store(location)
+        store.load_ontology(_ontology_files())
+    except StoreError as exc:
+        _fail(ctx, exc)
+    kwargs = {"max_chars": max_chars} if max_chars else {}
+    items = read(list(inputs), **kwargs)
+    show_progress = sys.stderr.isatty()
+    with click.progressbar(length=0, label="building", file=sys.stderr, show_pos=True) if show_progress \
+            else _NoBar() as bar:
+        def on_outcome(outcome) -> None:  # noqa: ANN001
+            if outcome.error:
+                click.echo(f"kgbuild: {outcome.source}: {outcome.error}", err=True)
+            for w in outcome.warnings:
+                click.echo(f"kgbuild: warning: {w}", err=True)
+            bar.update(1)
+
+        try:
+            summary = run_build(items, store, jobs=jobs or default_jobs(), on_outcome=on_outcome)
+        except KeyboardInterrupt:
+            store.flush()
+            click.echo("kgbuild: interrupted; every article stored so far is complete", err=True)
+            sys.exit(130)
+    store.flush()
+    if summary.rejections:
+        path = Path(report_path) if report_path else Path(location) / "rejected.jsonl"
+        with path.open("w", encoding="utf-8") as fh:
+            for o in summary.rejections:
+                fh.write(json.dumps({"source": o.source, "reason": o.error, "report": o.report}) + "\n")
+        click.echo(f"kgbuild: rejected articles and reasons written to {path}", err=True)
+    click.echo(summary.line())
+    sys.exit(1 if summary.rejected else 0)
+
+
+class _NoBar:
+    def __enter__(self) -> _NoBar:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+    def update(self, n: int) -> None:
+        return None
+
+
+@main.command()
+@click.argument("inputs", nargs=-1, required=True)
+@click.pass_context
+def validate(ctx: click.Context, inputs: tuple[str, ...]) -> None:
+    """Extract and validate INPUTS without storing; print the SHACL report of each failing article."""
+    from .pipeline import outcomes
+    from .reader import read
+
+    failed = total = 0
+    for outcome in outcomes(read(list(inputs))):
+        total += 1
+        if outcome.error:
+            failed += 1
+            click.echo(f"{outcome.source}: {outcome.error}")
+            if outcome.report:
+                click.echo(outcome.report)
+    click.echo(f"{total} articles validated, {total - failed} conform, {failed} rejected")
+    sys.exit(1 if failed else 0)
+
+
+@main.command()
+@click.argument("query")
+@store_option
+@click.option("--format", "fmt", type=click.Choice(["table", "json", "csv", "tsv", "turtle"]), default="table")
+@click.pass_context
+def query(ctx: click.Context, query: str, store_path: str | None, fmt: str) -> None:
+    """Run a SPARQL QUERY (text, or @file.rq) against the store."""
+    from .results import write_results
+
+    if query.startswith("@"):
+        try:
+            query = Path(query[1:]).read_text(encoding="utf-8")
+        except OSError as exc:
+            _fail(ctx, Exception(f"{query[1:]}: {exc.strerror}"))
+    try:
+        store = Store(store_path or default_location(), read_only=True)
+        result = store.query(query)
+    except StoreError as exc:
+        _fail(ctx, exc)
+    except SyntaxError as exc:
+        _fail(ctx, Exception(f"invalid query: {exc}"))
+    write_results(result, fmt, sys.stdout)
+
+
+@main.command()
+@store_option
+@click.option("--format", "fmt", type=click.Choice(list(EXPORT_FORMATS)), default="turtle")
+@click.option("--graph", default=None, metavar="IRI", help="Export one article's graph only.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), default=None)
+@click.pass_context
+def export(ctx: click.Context, store_path: str | None, fmt: str, graph: str | None, output: str | None) -> None:
+    """Export the store (or one article graph) as Turtle, N-Triples, N-Quads, TriG or JSON-LD."""
+    import pyoxigraph as ox
+
+    try:
+        store = Store(store_path or default_location(), read_only=True)
+        if graph and graph not in set(store.graphs()):
+            raise StoreError(f"no graph <{graph}> in the store")
+        rdf_format = getattr(ox.RdfFormat, EXPORT_FORMATS[fmt][0])
+        if output:
+            with open(output, "wb") as fh:
+                store.dump(fh, rdf_format, graph)
+        else:
+            store.dump(sys.stdout.buffer, rdf_format, graph)
+            sys.stdout.buffer.flush()
+    except StoreError as exc:
+        _fail(ctx, exc)
+
+
+@main.command()
+@store_option
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, type=int, show_default=True)
+@click.option("--timeout", default=30.0, type=float, show_default=True, help="Per-query timeout in seconds.")
+@click.option("--token", envvar="KGBUILD_UPDATE_TOKEN", default=None,
+              help="Bearer token that allows updates (or $KGBUILD_UPDATE_TOKEN); without it the store is read-only.")
+@click.pass_context
+def serve(ctx: click.Context, store_path: str | None, host: str, port: int, timeout: float,
+          token: str | None) -> None:
+    """Serve the store: SPARQL endpoint at /sparql and a query page at /."""
+    from .endpoint import serve as run
+
+    try:
+        run(store_path or default_location(), host, port, timeout=timeout, token=token)
+    except StoreError as exc:
+        _fail(ctx, exc)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,262 @@
+"""Turn the facts of one article into the quads of its named graph, as the public contract shapes them."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pyoxigraph as ox
+
+from . import gazetteer as gaz
+from .records import Agreement, Facts, Meeting, Official
+from .vocab import (
+    KG,
+    OA,
+    OWL,
+    PROV,
+    RDF,
+    RDFS,
+    SCHEMA,
+    WD,
+    XSD,
+    agreement_iri,
+    article_iri,
+    event_iri,
+    person_iri,
+    place_iri,
+    position_iri,
+    slug,
+    state_iri,
+)
+
+AGREEMENT_CLASS = {
+    "mou": "MemorandumOfUnderstanding", "partnership": "Partnership", "commercial": "CommercialAgreement",
+    "target": "Target", "ceasefire": "Ceasefire", "treaty": "Treaty", "body": "JointBodyAgreement",
+}
+KIND_LABEL = {
+    "mou": "Memorandum of understanding", "partnership": "Partnership", "commercial": "Commercial agreement",
+    "target": "Target", "ceasefire": "Ceasefire", "treaty": "Treaty", "body": "Joint body",
+}
+STATUS = {"held": "Held", "ongoing": "Ongoing", "planned": "Planned", "concluded": "Concluded"}
+
+
+def _n(iri: str) -> ox.NamedNode:
+    return ox.NamedNode(iri)
+
+
+def _en(text: str) -> ox.Literal:
+    return ox.Literal(text, language="en")
+
+
+def _date(day: dt.date) -> ox.Literal:
+    return ox.Literal(day.isoformat(), datatype=_n(XSD + "date"))
+
+
+A = _n(RDF + "type")
+LABEL = _n(RDFS + "label")
+SAME = _n(OWL + "sameAs")
+DERIVED = _n(PROV + "wasDerivedFrom")
+
+
+class GraphBuilder:
+    def __init__(self, graph: str, text: str) -> None:
+        self.graph = _n(graph)
+        self.text = text  # the article text the evidence offsets point into
+        self.quads: list[ox.Quad] = []
+        self._seen: set = set()
+
+    def add(self, s: ox.NamedNode | ox.BlankNode, p: str, o: ox.NamedNode | ox.Literal | ox.BlankNode) -> None:
+        q = ox.Quad(s, _n(p), o, self.graph)
+        if q not in self._seen:
+            self._seen.add(q)
+            self.quads.append(q)
+
+
+class Mapper:
+    def __init__(self, gazetteers: gaz.Gazetteers | None = None) -> None:
+        self.gaz = gazetteers or gaz.load()
+
+    def map(self, facts: Facts) -> tuple[str, list[ox.Quad]]:
+        """The article graph's IRI and its quads."""
+        article = facts.annotated.article
+        iri = article_iri(article.key)
+        g = GraphBuilder(iri, article.text)
+        art = _n(iri)
+        g.add(art, RDF + "type", _n(KG + "Article"))
+        g.add(art, RDF + "type", _n(SCHEMA + "NewsArticle"))
+        g.add(art, SCHEMA + "headline", ox.Literal(article.headline))
+        if isinstance(article.published, dt.datetime):
+            g.add(art, SCHEMA + "datePublished",
+                  ox.Literal(article.published.replace(tzinfo=None).isoformat(), datatype=_n(XSD + "dateTime")))
+        elif isinstance(article.published, dt.date):
+            g.add(art, SCHEMA + "datePublished", _date(article.published))
+        if article.identifier:
+            g.add(art, SCHEMA + "identifier", ox.Literal(article.identifier))
+        if article.url:
+            g.add(art, SCHEMA + "url", ox.Literal(article.url))
+        g.add(art, KG + "text", ox.Literal(article.text))
+        year = article.date.year if article.date else None
+
+        for state in facts.states:
+            self._state(g, state)
+        if article.dateline:
+            place = self._place_by_name(article.dateline)
+            if place:
+                g.add(art, KG + "dateline", self._place(g, place))
+        officials = {o.key: o for o in facts.annotated.officials}
+        for o in facts.annotated.officials:
+            self._official(g, o, art, year)
+        counter = 0
+        for m in facts.meetings:
+            counter += 1
+            self._meeting(g, m, event_iri(article.key, counter), art, officials, iri)
+        counter = 0
+        for a in facts.agreements:
+            counter += 1
+            self._agreement(g, a, agreement_iri(article.key, counter), art, iri)
+        return iri, g.quads
+
+    # -- entities -------------------------------------------------------------------------------
+    def _state(self, g: GraphBuilder, state_id: str) -> ox.NamedNode:
+        node = _n(state_iri(state_id))
+        entry = self.gaz.states.get(state_id)
+        g.add(node, RDF + "type", _n(KG + "State"))
+        if entry:
+            g.add(node, RDFS + "label", _en(entry.name))
+            if entry.qid:
+                g.add(node, OWL + "sameAs", _n(WD + entry.qid))
+            if entry.iso2 and not entry.historical:
+                g.add(node, KG + "isoCode", ox.Literal(entry.iso2))
+        return node
+
+    def _place_by_name(self, name: str) -> str | None:
+        wanted = name.strip().lower()
+        for p in self.gaz.places.values():
+            if p.name.lower() == wanted or any(a.lower() == wanted for a in p.aliases):
+                return p.id
+        return None
+
+    def _place(self, g: GraphBuilder, place_id: str) -> ox.NamedNode:
+        node = _n(place_iri(place_id))
+        entry = self.gaz.places.get(place_id)
+        g.add(node, RDF + "type", _n(KG + "Place"))
+        if entry:
+            g.add(node, RDFS + "label", _en(entry.name))
+            if entry.qid:
+                g.add(node, OWL + "sameAs", _n(WD + entry.qid))
+            if entry.state:
+                g.add(node, KG + "inState", self._state(g, entry.state))
+        return node
+
+    def _official(self, g: GraphBuilder, o: Official, art: ox.NamedNode, year: int | None) -> None:
+        node = _n(person_iri(o.key))
+        g.add(node, RDF + "type", _n(KG + "Official"))
+        g.add(node, RDF + "type", _n(SCHEMA + "Person"))
+        g.add(node, RDFS + "label", _en(o.name))
+        g.add(node, PROV + "wasDerivedFrom", art)
+        if o.state:
+            g.add(node, KG + "represents", self._state(g, o.state))
+        if o.title:
+            pos_id = slug(f"{o.title} of {self.gaz.states[o.state].name}") if o.state in self.gaz.states \
+                else slug(o.title)
+            pos = _n(position_iri(pos_id))
+            g.add(node, KG + "holds", pos)
+            g.add(pos, RDF + "type", _n(KG + "Position"))
+            g.add(pos, KG + "title", ox.Literal(o.title))
+            g.add(pos, PROV + "wasDerivedFrom", art)
+            if o.state in self.gaz.states:
+                g.add(pos, RDFS + "label", _en(f"{o.title} of {self.gaz.states[o.state].name}"))
+                g.add(pos, KG + "ofState", self._state(g, o.state))
+                entry = self.gaz.positions.get((o.state, o.title))
+                if entry and entry.qid:
+                    g.add(pos, OWL + "sameAs", _n(WD + entry.qid))
+            else:
+                g.add(pos, RDFS + "label", _en(o.title))
+            self._evidence(g, pos, art, o.mentions[0][0], o.mentions[0][1], o.rule, g.graph.value)
+        if o.state and o.title and year:
+            holder = self.gaz.holder(o.state, o.title, year)
+            if holder and holder.qid and _same_name(holder.name, o.name):
+                g.add(node, OWL + "sameAs", _n(WD + holder.qid))
+        start, end = o.mentions[0]
+        self._evidence(g, node, art, start, end, o.rule, g.graph.value)
+
+    # -- events ---------------------------------------------------------------------------------
+    def _meeting(self, g: GraphBuilder, m: Meeting, iri: str, art: ox.NamedNode, officials: dict[str, Official],
+                 article: str) -> None:
+        node = _n(iri)
+        g.add(node, RDF + "type", _n(KG + "Meeting"))
+        if m.kind == "visit":
+            g.add(node, RDF + "type", _n(KG + "Visit"))
+        names = [self.gaz.states[s].name for s in m.states if s in self.gaz.states]
+        label = ("Visit" if m.kind == "visit" else "Meeting") + ": " + ", ".join(names)
+        if m.date:
+            label += f", {m.date.isoformat()}"
+        g.add(node, RDFS + "label", _en(label))
+        for s in m.states:
+            g.add(node, KG + "participant", self._state(g, s))
+        for p in m.people:
+            if p in officials:
+                g.add(node, KG + "participant", _n(person_iri(p)))
+        if m.host:
+            g.add(node, KG + "host", self._state(g, m.host))
+        if m.place:
+            g.add(node, KG + "place", self._place(g, m.place))
+        if m.date:
+            g.add(node, KG + "date", _date(m.date))
+        g.add(node, KG + "status", _n(KG + STATUS[m.status]))
+        g.add(node, PROV + "wasDerivedFrom", art)
+        for e in m.evidence:
+            self._evidence(g, node, art, e.start, e.end, e.rule, article)
+
+    def _agreement(self, g: GraphBuilder, a: Agreement, iri: str, art: ox.NamedNode, article: str) -> None:
+        node = _n(iri)
+        g.add(node, RDF + "type", _n(KG + "Agreement"))
+        g.add(node, RDF + "type", _n(KG + AGREEMENT_CLASS[a.kind]))
+        names = [self.gaz.states[s].name for s in a.parties if s in self.gaz.states]
+        g.add(node, RDFS + "label", _en(f"{KIND_LABEL[a.kind]}: {', '.join(names)}"))
+        for s in a.parties:
+            g.add(node, KG + "party", self._state(g, s))
+        for s in a.mediators:
+            g.add(node, KG + "mediator", self._state(g, s))
+        if a.date:
+            g.add(node, KG + "date", _date(a.date))
+        g.add(node, KG + "status", _n(KG + STATUS[a.status]))
+        if a.count is not None:
+            g.add(node, KG + "instrumentCount", ox.Literal(str(a.count), datatype=_n(XSD + "nonNegativeInteger")))
+        if a.amount is not None and a.currency:
+            value = _n(f"{iri}-value")
+            g.add(node, KG + "value", value)
+            g.add(value, RDF + "type", _n(SCHEMA + "MonetaryAmount"))
+            g.add(value, SCHEMA + "value", ox.Literal(_decimal(a.amount), datatype=_n(XSD + "decimal")))
+            g.add(value, SCHEMA + "currency", ox.Literal(a.currency))
+        if a.target_date:
+            g.add(node, KG + "targetDate", _date(a.target_date))
+        g.add(node, PROV + "wasDerivedFrom", art)
+        for e in a.evidence:
+            self._evidence(g, node, art, e.start, e.end, e.rule, article)
+
+    def _evidence(self, g: GraphBuilder, body: ox.NamedNode, art: ox.NamedNode, start: int, end: int, rule: str,
+                  article: str) -> None:
+        # Skolem IRIs rather than blank nodes, so a re-run yields the very same triples.
+        base = f"{body.value}/evidence/{start}-{end}"
+        ann, target, pos, quote = _n(base), _n(base + "#target"), _n(base + "#position"), _n(base + "#quote")
+        g.add(ann, RDF + "type", _n(OA + "Annotation"))
+        g.add(ann, OA + "hasBody", body)
+        g.add(ann, KG + "rule", ox.Literal(rule))
+        g.add(ann, OA + "hasTarget", target)
+        g.add(target, OA + "hasSource", art)
+        g.add(target, OA + "hasSelector", pos)
+        g.add(target, OA + "hasSelector", quote)
+        g.add(pos, RDF + "type", _n(OA + "TextPositionSelector"))
+        g.add(pos, OA + "start", ox.Literal(str(start), datatype=_n(XSD + "integer")))
+        g.add(pos, OA + "end", ox.Literal(str(end), datatype=_n(XSD + "integer")))
+        g.add(quote, RDF + "type", _n(OA + "TextQuoteSelector"))
+        g.add(quote, OA + "exact", ox.Literal(g.text[start:end]))
+
+
+def _decimal(amount: float) -> str:
+    text = f"{amount:.2f}".rstrip("0").rstrip(".")
+    return text if "." in text else text + ".0"
+
+
+def _same_name(a: str, b: str) -> bool:
+    return a.split()[-1].lower() == b.split()[-1].lower()

@@ -1,0 +1,357 @@
+"""Apply the declarative event rules (`mappings/rules/events.yaml`) to annotated articles.
+
+A rule fires in a sentence when one of its spaCy Matcher triggers matches; the slots of the fact (states,
+people, host, place, date, money, count, status) are then filled from the sentence's annotations by the
+generic procedure below, and facts describing the same event are merged.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import spacy
+import yaml
+from spacy.matcher import Matcher
+
+from . import gazetteer as gaz
+from .records import Agreement, Annotated, Evidence, Facts, Meeting, Mention, Sentence
+
+COUNT_KIND = {  # which kind of agreement a counted noun stands for
+    "memoranda": "mou", "memorandum": "mou", "memoranda of understanding": "mou", "memorandum of understanding": "mou",
+    "mou": "mou", "mous": "mou",
+}
+
+
+@dataclass
+class _Hit:
+    rule: str
+    kind: str
+    family: str  # meeting or agreement
+    start: int  # char offsets of the trigger
+    end: int
+    lower_tokens: list[str]  # the sentence's tokens, lower-cased
+    trigger_index: int  # index of the trigger's first token in the sentence
+
+
+class RuleSet:
+    def __init__(self, path: Path | None = None) -> None:
+        path = path or gaz.mappings_dir() / "rules" / "events.yaml"
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        self.nlp = spacy.blank("en")
+        self.matcher = Matcher(self.nlp.vocab)
+        self.rules: dict[str, dict] = {}
+        for family in ("meetings", "agreements"):
+            for rule in data[family]:
+                rule = dict(rule, family=family[:-1])
+                self.rules[rule["id"]] = rule
+                self.matcher.add(rule["id"], rule["triggers"], greedy="LONGEST")
+        cues = data["cues"]
+        self.not_event = set(cues["not_an_event"])
+        self.conclude = set(cues["conclude"])
+        self.planned = set(cues["planned"])
+        self.ongoing = [tuple(c.split()) for c in cues["ongoing"]]
+        self.mediation = set(cues["mediation"])
+        self.anaphora = set(cues["anaphora"])
+
+    def apply(self, annotated: Annotated) -> Facts:
+        article = annotated.article
+        ref = article.reference_date
+        by_sentence = _mentions_by_sentence(annotated)
+        officials = {o.key: o for o in annotated.officials}
+        main = _main_states(annotated)
+        dateline_state = _dateline_state(annotated)
+        meetings: list[Meeting] = []
+        agreements: list[Agreement] = []
+        previous_states: list[str] = []
+        for index, sentence in enumerate(annotated.sentences):
+            mentions = by_sentence[index]
+            states = _ordered_unique(m.key for m in mentions if m.kind == "state" and m.key)
+            people = _ordered_unique(m.key for m in mentions if m.kind == "person")
+            person_states = _ordered_unique(officials[p].state for p in people if officials[p].state)
+            hits = self._hits(sentence)
+            if hits:
+                lower = hits[0].lower_tokens
+                if not any(t in self.not_event for t in lower):
+                    meeting_hits = [h for h in hits if h.family == "meeting"]
+                    if meeting_hits:
+                        m = self._meeting(meeting_hits, sentence, mentions, states, people, person_states,
+                                          previous_states, main, dateline_state, ref)
+                        if m:
+                            meetings.append(m)
+                    agreements.extend(self._agreements([h for h in hits if h.family == "agreement"], sentence,
+                                                       mentions, states, person_states, previous_states, main, ref))
+            if states or person_states:
+                previous_states = _ordered_unique([*states, *person_states])
+        all_states = _ordered_unique(m.key for m in annotated.mentions if m.kind == "state" and m.key)
+        all_states = _ordered_unique([*all_states, *(o.state for o in annotated.officials if o.state)])
+        return Facts(annotated, all_states, _merge_meetings(meetings), _merge_agreements(agreements))
+
+    # -----------------------------------------------------------------------------------------
+    def _hits(self, sentence: Sentence) -> list[_Hit]:
+        doc = self.nlp.make_doc(sentence.text)
+        lower = [t.lower_ for t in doc]
+        hits = []
+        for match_id, start, end in self.matcher(doc):
+            rule = self.rules[self.nlp.vocab.strings[match_id]]
+            span = doc[start:end]
+            hits.append(_Hit(rule["id"], rule["kind"], rule["family"], sentence.start + span.start_char,
+                             sentence.start + span.end_char, lower, start))
+        hits.sort(key=lambda h: h.start)
+        return hits
+
+    def _status(self, hit: _Hit, text_lower: str, date: dt.date | None, ref: dt.date | None, family: str) -> str:
+        before = hit.lower_tokens[max(0, hit.trigger_index - 6): hit.trigger_index + 1]
+        planned = any(t in self.planned for t in before) or " to be " in f" {' '.join(before)} "
+        if family == "agreement":
+            return "planned" if planned and not any(t in ("signed", "initialled", "reached") for t in before) \
+                else "concluded"
+        if planned or (date and ref and date > ref):
+            return "planned"
+        words = hit.lower_tokens
+        for cue in self.ongoing:
+            n = len(cue)
+            if any(tuple(words[i:i + n]) == cue for i in range(len(words) - n + 1)):
+                return "ongoing"
+        return "held"
+
+    def _meeting(self, hits: list[_Hit], sentence: Sentence, mentions: list[Mention], states: list[str],
+                 people: list[str], person_states: list[str], previous_states: list[str], main: list[str],
+                 dateline_state: str | None, ref: dt.date | None) -> Meeting | None:
+        hit = next((h for h in hits if h.kind == "visit"), hits[0])
+        kind = hit.kind
+        parts = _ordered_unique([*states, *person_states])
+        host, place = _host_and_place(mentions, hit)
+        if host and host not in parts:
+            parts.append(host)
+        lower = set(hit.lower_tokens)
+        if len(parts) < 2 and (lower & self.anaphora) and len(previous_states) >= 2:
+            parts = _ordered_unique([*parts, *previous_states])
+        if len(parts) < 2 and ("here" in lower or not parts) and dateline_state and dateline_state not in parts:
+            parts.append(dateline_state)
+            if "here" in lower:
+                host = host or dateline_state
+        if len(parts) < 2:
+            parts = _ordered_unique([*parts, *main])
+        if len(parts) < 2:
+            return None
+        date_mention = _nearest(mentions, "date", hit)
+        status = self._status(hit, sentence.text.lower(), None, ref, "meeting")
+        date = _date_value(date_mention, status)
+        if date_mention is not None and status == "held" and date and ref and date > ref:
+            status = "planned"
+        if kind == "visit" and host is None:
+            host = _visit_host(mentions, hit, parts)
+        return Meeting(kind=kind, status=status, states=parts, people=people, host=host, place=place, date=date,
+                       evidence=[Evidence(sentence.start, sentence.end, hit.rule)])
+
+    def _agreements(self, hits: list[_Hit], sentence: Sentence, mentions: list[Mention], states: list[str],
+                    person_states: list[str], previous_states: list[str], main: list[str],
+                    ref: dt.date | None) -> list[Agreement]:
+        if not hits:
+            return []
+        lower = hits[0].lower_tokens
+        if not any(t in self.conclude for t in lower):
+            return []
+        # A sentence naming a specific kind ("commercial agreements") is not also a generic treaty.
+        kinds = {h.kind for h in hits}
+        if len(kinds) > 1:
+            hits = [h for h in hits if h.kind != "treaty"]
+        mediators = self._mediators(mentions, hits[0].lower_tokens, sentence)
+        parties = [s for s in _ordered_unique([*states, *person_states]) if s not in mediators]
+        if len(parties) < 2 and (set(lower) & self.anaphora) and len(previous_states) >= 2:
+            parties = _ordered_unique([*parties, *(s for s in previous_states if s not in mediators)])
+        if not parties:
+            parties = [s for s in main if s not in mediators]
+        if not parties:
+            return []
+        money = [m for m in mentions if m.kind == "money"]
+        counts = [m for m in mentions if m.kind == "count"]
+        dates = [m for m in mentions if m.kind == "date"]
+        out = []
+        seen_kinds = set()
+        for hit in hits:
+            if hit.kind in seen_kinds:
+                continue
+            seen_kinds.add(hit.kind)
+            status = self._status(hit, sentence.text.lower(), None, ref, "agreement")
+            # Each value goes to the agreement whose trigger is nearest to it.
+            value = _owned(money, hit, hits)
+            count = next((c for c in counts if COUNT_KIND.get(c.key or "", "x") == hit.kind), None) \
+                if hit.kind == "mou" else _owned(counts, hit, hits)
+            deadline = next((d for d in dates if d.role == "deadline"), None) if hit.kind == "target" else None
+            when = next((d for d in dates if d.role != "deadline"), None)
+            out.append(Agreement(
+                kind=hit.kind, status=status, parties=parties, mediators=mediators,
+                count=count.value if count is not None and hit.kind != "target" else None,
+                date=_date_value(when, "planned" if status == "planned" else "held"),
+                amount=float(value.value[0]) if value is not None else None,
+                currency=value.value[1] if value is not None else None,
+                target_date=deadline.value.future if deadline is not None else None,
+                evidence=[Evidence(sentence.start, sentence.end, hit.rule)],
+            ))
+        return out
+
+    def _mediators(self, mentions: list[Mention], lower: list[str], sentence: Sentence) -> list[str]:
+        text = sentence.text.lower()
+        out = []
+        for word in self.mediation:
+            pos = text.find(word)
+            if pos < 0:
+                continue
+            before = [m for m in mentions if m.kind == "state" and m.start - sentence.start < pos]
+            if before:
+                out.append(before[-1].key)
+        return _ordered_unique(out)
+
+
+# -- slot filling helpers ---------------------------------------------------------------------------
+def _ordered_unique(items) -> list:
+    return list(dict.fromkeys(i for i in items if i))
+
+
+def _mentions_by_sentence(annotated: Annotated) -> list[list[Mention]]:
+    out: list[list[Mention]] = [[] for _ in annotated.sentences]
+    starts = [s.start for s in annotated.sentences]
+    import bisect
+
+    for m in annotated.mentions:
+        i = bisect.bisect_right(starts, m.start) - 1
+        if 0 <= i < len(out) and m.start < annotated.sentences[i].end:
+            out[i].append(m)
+    return out
+
+
+def _main_states(annotated: Annotated) -> list[str]:
+    """The two states the article is most about: most mentioned, the headline counting double."""
+    counts: Counter[str] = Counter()
+    headline_end = len(annotated.article.headline)
+    for m in annotated.mentions:
+        if m.kind == "state" and m.key:
+            counts[m.key] += 2 if m.start < headline_end else 1
+    for o in annotated.officials:
+        if o.state:
+            counts[o.state] += len(o.mentions)
+    return [s for s, _ in counts.most_common(2)]
+
+
+def _dateline_state(annotated: Annotated) -> str | None:
+    dateline = annotated.article.dateline
+    if not dateline:
+        return None
+    for m in annotated.mentions:
+        if m.kind == "city" and m.text.lower() == dateline.lower() and m.value:
+            return m.value
+    return None
+
+
+def _host_and_place(mentions: list[Mention], hit: _Hit) -> tuple[str | None, str | None]:
+    """A city named after 'in'/'to' makes the place and its state the host; a state named so makes the host."""
+    place = host = None
+    for m in mentions:
+        if m.kind == "city" and m.value:
+            place, host = m.key, m.value
+            break
+    if host is None:
+        for m in mentions:
+            if m.kind == "state" and m.role == "place":
+                host = m.key
+                break
+    return host, place
+
+
+def _visit_host(mentions: list[Mention], hit: _Hit, parts: list[str]) -> str | None:
+    """The state a visit goes to: the first state named after the trigger ('visit to China', 'is in Malaysia')."""
+    after = [m for m in mentions if m.kind == "state" and m.start >= hit.start and m.role != "adjective"]
+    if after:
+        return after[0].key
+    return None
+
+
+def _nearest(mentions: list[Mention], kind: str, hit: _Hit) -> Mention | None:
+    candidates = [m for m in mentions if m.kind == kind and m.role != "deadline"]
+    if not candidates:
+        return None
+    return min(candidates, key=lambda m: abs(m.start - hit.start))
+
+
+def _owned(values: list[Mention], hit: _Hit, hits: list[_Hit]) -> Mention | None:
+    """The value nearest to this trigger, if no other trigger of the sentence is nearer to it."""
+    best = None
+    for v in values:
+        nearest = min(hits, key=lambda h: abs(h.start - v.start))
+        if nearest.kind == hit.kind and (best is None or abs(v.start - hit.start) < abs(best.start - hit.start)):
+            best = v
+    return best
+
+
+def _date_value(mention: Mention | None, status: str) -> dt.date | None:
+    if mention is None or mention.value is None:
+        return None
+    d = mention.value
+    if getattr(d, "precision", "day") != "day":
+        return None
+    return d.future if status == "planned" else d.past
+
+
+# -- merging: the same event mentioned several times is one fact ------------------------------------
+def _compatible(a, b) -> bool:
+    return a is None or b is None or a == b
+
+
+def _merge_meetings(meetings: list[Meeting]) -> list[Meeting]:
+    out: list[Meeting] = []
+    for m in meetings:
+        for o in out:
+            if set(o.states) != set(m.states):
+                continue
+            if not (_compatible(o.date, m.date) and _compatible(o.host, m.host)):
+                continue
+            if {o.status, m.status} == {"held", "planned"}:
+                continue
+            if o.people and m.people and not set(o.people) & set(m.people):
+                continue
+            if o.kind != m.kind and o.date and m.date:
+                continue
+            o.kind = "visit" if "visit" in (o.kind, m.kind) else o.kind
+            o.status = o.status if o.status != "held" else m.status
+            o.people = _ordered_unique([*o.people, *m.people])
+            o.host, o.place, o.date = o.host or m.host, o.place or m.place, o.date or m.date
+            o.evidence.extend(m.evidence)
+            break
+        else:
+            out.append(m)
+    return out
+
+
+def _merge_agreements(agreements: list[Agreement]) -> list[Agreement]:
+    out: list[Agreement] = []
+    for a in agreements:
+        for o in out:
+            if o.kind != a.kind or set(o.parties) != set(a.parties):
+                continue
+            if not (_compatible(o.date, a.date) and _compatible(o.count, a.count)
+                    and _compatible(o.amount, a.amount) and o.status == a.status):
+                continue
+            o.date, o.count = o.date or a.date, o.count or a.count
+            if o.amount is None:
+                o.amount, o.currency = a.amount, a.currency
+            o.target_date = o.target_date or a.target_date
+            o.mediators = _ordered_unique([*o.mediators, *a.mediators])
+            o.evidence.extend(a.evidence)
+            break
+        else:
+            out.append(a)
+    return out
+
+
+@lru_cache(maxsize=1)
+def default_rules() -> RuleSet:
+    return RuleSet()
+
+
+def extract(annotated: Annotated) -> Facts:
+    return default_rules().apply(annotated)
