@@ -429,7 +429,9 @@ def serve(store: str, host: str = "127.0.0.1", port: int = 5000, *, timeout: flo
     log.info("kgbuild serve: http://%s:%d/ (store %s, %d threads, timeout %g s, updates %s)", host, port, store,
              threads, timeout, "enabled" if token else "disabled")
     try:
-        waitress_serve(app, host=host, port=port, threads=threads, max_request_body_size=max_request_bytes,
+        # waitress buffers whole bodies; its own hard limit sits above ours so that clients get Flask's clean 413
+        # (waitress answers an over-limit body by closing the connection mid-upload).
+        waitress_serve(app, host=host, port=port, threads=threads, max_request_body_size=2 * max_request_bytes,
                        ident="kgbuild", clear_untrusted_proxy_headers=True)
     except KeyboardInterrupt:
         pass
