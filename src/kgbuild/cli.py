@@ -10,7 +10,7 @@ from pathlib import Path
 import click
 
 from . import __version__
-from .store import Store, StoreError, default_location
+from .store import StoreError, default_location, open_store
 
 EXPORT_FORMATS = {
     "turtle": ("TURTLE", ".ttl"), "ntriples": ("N_TRIPLES", ".nt"), "nquads": ("N_QUADS", ".nq"),
@@ -42,7 +42,10 @@ def main(verbose: bool) -> None:
 
 
 store_option = click.option("--store", "store_path", default=None, metavar="S",
-                            help="Store folder (default ./kgbuild-store or $KGBUILD_STORE).")
+                            help="Store folder (default ./kgbuild-store or $KGBUILD_STORE), or the http(s):// URL of "
+                                 "a SPARQL 1.1 server (kgbuild serve, Oxigraph, Fuseki, GraphDB, QLever).")
+token_option = click.option("--token", envvar="KGBUILD_TOKEN", default=None, metavar="T",
+                            help="Bearer token sent to a remote --store (or $KGBUILD_TOKEN).")
 
 
 def _ontology_files() -> list[Path]:
@@ -55,12 +58,13 @@ def _ontology_files() -> list[Path]:
 @main.command()
 @click.argument("inputs", nargs=-1, required=True)
 @store_option
+@token_option
 @click.option("--jobs", "-j", type=int, default=None, help="Worker processes (default: the number of cores).")
 @click.option("--report", "report_path", type=click.Path(dir_okay=False), default=None,
               help="Where to write the rejected articles and their reasons (default: <store>/rejected.jsonl).")
 @click.option("--max-chars", type=int, default=None, help="Reject articles longer than this (characters).")
 @click.pass_context
-def build(ctx: click.Context, inputs: tuple[str, ...], store_path: str | None, jobs: int | None,
+def build(ctx: click.Context, inputs: tuple[str, ...], store_path: str | None, token: str | None, jobs: int | None,
           report_path: str | None, max_chars: int | None) -> None:
     """Read INPUTS (files, folders, - for stdin), extract, validate and store each article."""
     from .pipeline import build as run_build
@@ -69,7 +73,7 @@ def build(ctx: click.Context, inputs: tuple[str, ...], store_path: str | None, j
 
     location = store_path or default_location()
     try:
-        store = Store(location)
+        store = open_store(location, token=token)
         store.load_ontology(_ontology_files())
     except StoreError as exc:
         _fail(ctx, exc)
@@ -93,7 +97,9 @@ def build(ctx: click.Context, inputs: tuple[str, ...], store_path: str | None, j
             sys.exit(130)
     store.flush()
     if summary.rejections:
-        path = Path(report_path) if report_path else Path(location) / "rejected.jsonl"
+        # a remote store has no folder of its own: the report goes to the working folder
+        folder = Path("." if location.startswith(("http://", "https://")) else location)
+        path = Path(report_path) if report_path else folder / "rejected.jsonl"
         with path.open("w", encoding="utf-8") as fh:
             for o in summary.rejections:
                 fh.write(json.dumps({"source": o.source, "reason": o.error, "report": o.report}) + "\n")
@@ -136,9 +142,10 @@ def validate(ctx: click.Context, inputs: tuple[str, ...]) -> None:
 @main.command()
 @click.argument("query")
 @store_option
+@token_option
 @click.option("--format", "fmt", type=click.Choice(["table", "json", "csv", "tsv", "turtle"]), default="table")
 @click.pass_context
-def query(ctx: click.Context, query: str, store_path: str | None, fmt: str) -> None:
+def query(ctx: click.Context, query: str, store_path: str | None, token: str | None, fmt: str) -> None:
     """Run a SPARQL QUERY (text, or @file.rq) against the store."""
     from .results import write_results
 
@@ -148,7 +155,7 @@ def query(ctx: click.Context, query: str, store_path: str | None, fmt: str) -> N
         except OSError as exc:
             _fail(ctx, Exception(f"{query[1:]}: {exc.strerror}"))
     try:
-        store = Store(store_path or default_location(), read_only=True)
+        store = open_store(store_path or default_location(), read_only=True, token=token)
         result = store.query(query)
     except StoreError as exc:
         _fail(ctx, exc)
@@ -159,16 +166,18 @@ def query(ctx: click.Context, query: str, store_path: str | None, fmt: str) -> N
 
 @main.command()
 @store_option
+@token_option
 @click.option("--format", "fmt", type=click.Choice(list(EXPORT_FORMATS)), default="turtle")
 @click.option("--graph", default=None, metavar="IRI", help="Export one article's graph only.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), default=None)
 @click.pass_context
-def export(ctx: click.Context, store_path: str | None, fmt: str, graph: str | None, output: str | None) -> None:
+def export(ctx: click.Context, store_path: str | None, token: str | None, fmt: str, graph: str | None,
+           output: str | None) -> None:
     """Export the store (or one article graph) as Turtle, N-Triples, N-Quads, TriG or JSON-LD."""
     import pyoxigraph as ox
 
     try:
-        store = Store(store_path or default_location(), read_only=True)
+        store = open_store(store_path or default_location(), read_only=True, token=token)
         if graph and graph not in set(store.graphs()):
             raise StoreError(f"no graph <{graph}> in the store")
         rdf_format = getattr(ox.RdfFormat, EXPORT_FORMATS[fmt][0])

@@ -17,8 +17,8 @@ def write_results(result: object, fmt: str, out: TextIO) -> None:
     if isinstance(result, ox.QueryBoolean):
         out.write(("true" if bool(result) else "false") + "\n")
         return
-    if isinstance(result, ox.QueryTriples):
-        data = result.serialize(format=ox.RdfFormat.N_TRIPLES if fmt != "turtle" else ox.RdfFormat.TURTLE)
+    if not hasattr(result, "variables"):  # QueryTriples, or the list of triples a remote store answers with
+        data = ox.serialize(result, format=ox.RdfFormat.N_TRIPLES if fmt != "turtle" else ox.RdfFormat.TURTLE)
         out.write(data.decode("utf-8"))
         return
     if fmt in ("json", "csv", "tsv"):

@@ -11,10 +11,14 @@ import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pyoxigraph as ox
 
 from .vocab import KG, ONTOLOGY_GRAPH
+
+if TYPE_CHECKING:
+    from .remote import RemoteStore
 
 DEFAULT_STORE = "./kgbuild-store"
 DIGEST = ox.NamedNode(KG + "digest")
@@ -143,3 +147,12 @@ class Store:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def open_store(location: str, *, read_only: bool = False, token: str | None = None) -> Store | RemoteStore:
+    """The store at `location`: an embedded store in a folder, or a SPARQL server for an http(s):// URL."""
+    from .remote import RemoteStore, is_remote  # here: remote imports this module
+
+    if is_remote(location):
+        return RemoteStore(location, read_only=read_only, token=token or os.environ.get("KGBUILD_TOKEN"))
+    return Store(location, read_only=read_only)

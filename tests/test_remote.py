@@ -1,0 +1,274 @@
+"""Remote stores: a real `oxigraph serve` and our own `kgbuild serve` used through `--store http://...`."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pyoxigraph as ox
+import pytest
+from click.testing import CliRunner
+
+from kgbuild.cli import main
+from kgbuild.remote import RemoteStore
+from kgbuild.store import ArticleGraph, Store, StoreError, open_store
+
+KG = "https://w3id.org/kgbuild/ontology#"
+KGR = "https://w3id.org/kgbuild/resource/"
+RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
+TOKEN = "remote-test-token"
+SRC = str(Path(__file__).resolve().parent.parent / "src")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _wait(proc: subprocess.Popen, url: str, log: Path) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(log.read_text())
+        try:
+            with urllib.request.urlopen(url, timeout=2):
+                return
+        except OSError:
+            time.sleep(0.1)
+    raise RuntimeError("the server did not start: " + log.read_text())
+
+
+class Process:
+    def __init__(self, args: list[str], ready_url: str, log: Path, env: dict | None = None) -> None:
+        self._log = open(log, "wb")  # noqa: SIM115 - closed in stop()
+        self.proc = subprocess.Popen(args, stdout=self._log, stderr=self._log, env=env)
+        _wait(self.proc, ready_url, log)
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        try:
+            self.proc.wait(10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+        self._log.close()
+
+
+def _oxigraph_binary() -> str:
+    found = shutil.which("oxigraph") or str(Path(sys.executable).parent / "oxigraph")
+    if not Path(found).exists():
+        pytest.skip("the oxigraph server binary is not installed (pip install oxigraph)")
+    return found
+
+
+@pytest.fixture
+def oxigraph_server(tmp_path: Path):
+    """A fresh Oxigraph server (the `oxigraph` PyPI package's binary) on a loopback port, with a disk location."""
+    port = _free_port()
+    proc = Process([_oxigraph_binary(), "serve", "--location", str(tmp_path / "oxigraph"), "--bind",
+                    f"127.0.0.1:{port}"], f"http://127.0.0.1:{port}/query?query=ASK%7B%7D", tmp_path / "oxigraph.log")
+    yield f"http://127.0.0.1:{port}/"
+    proc.stop()
+
+
+@pytest.fixture
+def kgbuild_server(tmp_path: Path):
+    """`kgbuild serve` with an update token, over an empty store."""
+    port = _free_port()
+    code = (f"from kgbuild.endpoint import serve; serve({str(tmp_path / 'served')!r}, port={port}, "
+            f"token={TOKEN!r}, workers=2)")
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([SRC, os.environ.get("PYTHONPATH", "")]))
+    proc = Process([sys.executable, "-c", code], f"http://127.0.0.1:{port}/health", tmp_path / "serve.log", env)
+    yield f"http://127.0.0.1:{port}/"
+    proc.stop()
+
+
+def _t(s: str, p: str, o: ox.NamedNode | ox.Literal | ox.BlankNode) -> ox.Triple:
+    return ox.Triple(ox.NamedNode(s), ox.NamedNode(p), o)
+
+
+def _graphs(version: int = 1) -> list[ArticleGraph]:
+    a1, a2 = KGR + "article/r1", KGR + "article/r2"
+    pk, cn = KGR + "state/PK", KGR + "state/CN"
+    bnode = ox.BlankNode("b1")  # a fixed id: equal input, equal digest
+    g1 = [_t(pk, RDF_TYPE, ox.NamedNode(KG + "State")), _t(pk, LABEL, ox.Literal("Pakistan", language="en")),
+          _t(a1, "http://schema.org/headline", ox.Literal(f'Talks "in" Beijing\nv{version}')),
+          ox.Triple(bnode, ox.NamedNode(LABEL), ox.Literal("a blank node"))]
+    g2 = [_t(cn, RDF_TYPE, ox.NamedNode(KG + "State")), _t(cn, LABEL, ox.Literal("China", language="en"))]
+    return [ArticleGraph.of(a1, g1), ArticleGraph.of(a2, g2)]
+
+
+def _rows(result: object) -> list[tuple]:
+    """Comparable rows: terms as N-Triples text, blank node ids blanked out."""
+    if isinstance(result, ox.QueryBoolean):
+        return [(bool(result),)]
+    if not hasattr(result, "variables"):
+        return sorted(tuple("_:" if isinstance(t, ox.BlankNode) else str(t) for t in tr) for tr in result)
+    names = [v.value for v in result.variables]
+    return sorted(tuple("_:" if isinstance(sol[n], ox.BlankNode) else str(sol[n]) for n in names) for sol in result)
+
+
+# -- the store API against Oxigraph server -----------------------------------------------------------------------
+def test_discovers_oxigraph_endpoints(oxigraph_server: str) -> None:
+    store = open_store(oxigraph_server)
+    assert isinstance(store, RemoteStore)
+    assert store.query_url == oxigraph_server + "query"
+    assert store.update_url == oxigraph_server + "update"
+    assert store.graph_store_url() == oxigraph_server + "store"
+    explicit = RemoteStore(oxigraph_server + "query#update=update&store=store")
+    assert (explicit.update_url, explicit.graph_store_url()) == (store.update_url, oxigraph_server + "store")
+
+
+def test_put_replaces_changed_graphs_and_keeps_unchanged(oxigraph_server: str) -> None:
+    store = open_store(oxigraph_server)
+    graphs = _graphs()
+    assert store.put(graphs) == (2, 0)
+    assert store.put(graphs) == (0, 2)
+    assert store.digest(graphs[0].iri) == graphs[0].digest
+    assert store.digest(KGR + "article/none") is None
+    assert sorted(store.graphs()) == sorted(g.iri for g in graphs)
+    size = len(store)
+    assert size == sum(g.ntriples.count("\n") for g in graphs)
+    changed = _graphs(version=2)
+    assert store.put(changed) == (1, 1)
+    assert len(store) == size  # replaced, not added to
+    rows = _rows(store.query(f"SELECT ?h WHERE {{ <{changed[0].iri}> <http://schema.org/headline> ?h }}"))
+    assert rows == [(str(ox.Literal('Talks "in" Beijing\nv2')),)]
+
+
+def test_queries_see_the_union_of_the_graphs_like_the_embedded_store(oxigraph_server: str, tmp_path: Path) -> None:
+    graphs = _graphs()
+    remote = open_store(oxigraph_server)
+    remote.put(graphs)
+    with Store(tmp_path / "embedded") as local:
+        local.put(graphs)
+        for q in (f"SELECT ?s ?l WHERE {{ ?s <{LABEL}> ?l }}", f"ASK {{ ?s a <{KG}State> }}",
+                  "CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }", "SELECT ?g ?s WHERE { GRAPH ?g { ?s a ?c } }"):
+            assert _rows(remote.query(q)) == _rows(local.query(q)), q
+    assert _rows(remote.query("ASK { ?s ?p ?o }", union=False)) == [(False,)]  # the server's own default graph
+
+
+def test_listed_graphs_give_the_union_where_a_server_has_no_union_option(oxigraph_server: str) -> None:
+    # The last resort of the probe (every named graph as a default-graph-uri), forced here on Oxigraph server.
+    store = open_store(oxigraph_server)
+    store.put(_graphs())
+    expected = _rows(store.query(f"SELECT ?l WHERE {{ ?s <{LABEL}> ?l }}"))
+    assert store._union is not None and store._union[0] == "param"
+    store._union = ("list", [])
+    assert _rows(store.query(f"SELECT ?l WHERE {{ ?s <{LABEL}> ?l }}")) == expected and len(expected) == 3
+
+
+def test_dump_and_cli_query_and_export(oxigraph_server: str) -> None:
+    graphs = _graphs()
+    store = open_store(oxigraph_server)
+    store.put(graphs)
+    out = io.BytesIO()
+    store.dump(out, ox.RdfFormat.N_QUADS)
+    quads = list(ox.parse(out.getvalue(), ox.RdfFormat.N_QUADS))
+    assert len(quads) == len(store) and {q.graph_name.value for q in quads} == {g.iri for g in graphs}
+    runner = CliRunner()
+    result = runner.invoke(main, ["query", "--store", oxigraph_server, "--format", "json",
+                                  f"SELECT ?l WHERE {{ ?s <{LABEL}> ?l }} ORDER BY ?l"])
+    assert result.exit_code == 0, result.output
+    values = [b["l"]["value"] for b in json.loads(result.output)["results"]["bindings"]]
+    assert values == ["China", "Pakistan", "a blank node"]
+    result = runner.invoke(main, ["query", "--store", oxigraph_server, "CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }"])
+    assert result.exit_code == 0 and len(result.output.splitlines()) == len(store)
+    result = runner.invoke(main, ["query", "--store", oxigraph_server, "SELEC nothing"])
+    assert result.exit_code == 1 and "invalid query" in result.output
+    result = runner.invoke(main, ["export", "--store", oxigraph_server, "--format", "ntriples", "--graph",
+                                  graphs[1].iri])
+    assert result.exit_code == 0, result.output
+    assert sorted(result.output.splitlines()) == sorted(graphs[1].ntriples.splitlines())
+
+
+def test_unreachable_store_is_a_clear_error() -> None:
+    with pytest.raises(StoreError, match="cannot reach the store"):
+        open_store(f"http://127.0.0.1:{_free_port()}/")
+    result = CliRunner().invoke(main, ["query", "--store", f"http://127.0.0.1:{_free_port()}/", "ASK {}"])
+    assert result.exit_code == 1 and "cannot reach the store" in result.output
+
+
+# -- our own kgbuild serve, with its update token -----------------------------------------------------------------
+def test_kgbuild_serve_with_token(kgbuild_server: str) -> None:
+    anonymous = open_store(kgbuild_server)
+    assert anonymous.query_url == kgbuild_server + "sparql" and anonymous.update_url == anonymous.query_url
+    with pytest.raises(StoreError, match="--token"):
+        anonymous.put(_graphs())
+    with pytest.raises(StoreError, match="403"):
+        open_store(kgbuild_server, token="wrong").put(_graphs())
+    store = open_store(kgbuild_server, token=TOKEN)
+    assert store.put(_graphs()) == (2, 0)
+    assert store.put(_graphs()) == (0, 2)
+    assert sorted(store.graphs()) == sorted(g.iri for g in _graphs())
+    rows = _rows(anonymous.query(f"SELECT ?l WHERE {{ ?s <{LABEL}> ?l }}"))  # reads need no token
+    assert len(rows) == 3
+
+
+def test_token_from_environment(kgbuild_server: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("KGBUILD_TOKEN", TOKEN)
+    assert open_store(kgbuild_server).put(_graphs()) == (2, 0)
+
+
+# -- end to end: `kgbuild build --store http://...` against an embedded build ------------------------------------
+def _cq_files(shared: callable) -> list[Path]:
+    files = sorted(shared("spec", "cq").glob("*.rq"))
+    assert len(files) == 8
+    return files
+
+
+@pytest.fixture(scope="module")
+def embedded_build(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    pytest.importorskip("kgbuild.gazetteer", reason="the extraction pipeline needs the gazetteer")
+    from conftest import shared_path
+
+    articles = shared_path("articles", "dev", "articles.jsonl")
+    folder = tmp_path_factory.mktemp("embedded") / "store"
+    result = CliRunner().invoke(main, ["build", str(articles), "--store", str(folder), "--jobs", "1"])
+    assert result.exit_code in (0, 1), result.output  # 1: some articles rejected, the rest stored
+    return articles, folder
+
+
+def _build(articles: Path, location: str, *extra: str) -> str:
+    result = CliRunner().invoke(main, ["build", str(articles), "--store", location, "--jobs", "1", *extra])
+    assert result.exit_code in (0, 1), result.output
+    return result.output.strip().splitlines()[-1]
+
+
+def _same_answers(remote: RemoteStore, folder: Path, files: list[Path]) -> None:
+    with Store(folder, read_only=True) as local:
+        for path in files:
+            q = path.read_text(encoding="utf-8")
+            assert _rows(remote.query(q)) == _rows(local.query(q)), path.name
+
+
+def test_build_into_oxigraph_server(embedded_build: tuple[Path, Path], oxigraph_server: str, shared: callable,
+                                    tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)  # a remote build writes its rejection report to the working folder
+    articles, folder = embedded_build
+    first = _build(articles, oxigraph_server)
+    assert " 0 unchanged" in first
+    again = _build(articles, oxigraph_server)
+    assert " 0 stored" in again, again
+    remote = open_store(oxigraph_server, read_only=True)
+    with Store(folder, read_only=True) as local:
+        assert len(remote) == len(local)
+    _same_answers(remote, folder, _cq_files(shared))
+
+
+def test_build_into_kgbuild_serve(embedded_build: tuple[Path, Path], kgbuild_server: str, shared: callable,
+                                  tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    articles, folder = embedded_build
+    assert " 0 unchanged" in _build(articles, kgbuild_server, "--token", TOKEN)
+    assert " 0 stored" in _build(articles, kgbuild_server, "--token", TOKEN)
+    _same_answers(open_store(kgbuild_server, read_only=True), folder, _cq_files(shared))
