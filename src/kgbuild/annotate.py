@@ -26,7 +26,9 @@ from .records import Annotated, Article, Mention, Official, Sentence
 from .vocab import slug
 
 if not Token.has_extension("kind"):
-    Token.set_extension("kind", default="")
+    Token.set_extension("kind", default="")  # what the gazetteers made of the token: state, adj, title, name...
+if not Token.has_extension("key"):
+    Token.set_extension("key", default=None)  # the gazetteer id of that entity
 
 LOCATIVE = {"in", "at", "to", "from", "near", "into", "outside", "via", "inside", "across", "around"}
 COUNT_NOUNS = (
@@ -51,6 +53,7 @@ class Lexicon:
     heads: frozenset[str]
     honorifics: tuple[str, ...]
     particles: frozenset[str]
+    not_names: frozenset[str]
 
 
 def load_lexicon(directory: Path) -> Lexicon:
@@ -69,7 +72,8 @@ def load_lexicon(directory: Path) -> Lexicon:
             if base == "Minister":
                 titles[f"minister of {p}".lower()] = f"{p} Minister"
                 titles[f"minister for {p}".lower()] = f"{p} Minister"
-    return Lexicon(titles, frozenset(heads), tuple(data["honorifics"]), frozenset(data["name_particles"]))
+    return Lexicon(titles, frozenset(heads), tuple(data["honorifics"]), frozenset(data["name_particles"]),
+                   frozenset(data.get("not_names", [])))
 
 
 def _expand(pattern: list[Any], macros: dict[str, dict]) -> list[dict]:
@@ -104,7 +108,7 @@ class Annotator:
             label = f"{kind}:{key}"
             self.labels[label] = (kind, key)
             docs = [self.nlp.make_doc(f) for f in dict.fromkeys(forms) if f]
-            (matcher or self.phrases).add(label, docs)
+            (self.phrases if matcher is None else matcher).add(label, docs)
 
         self.capital_of: dict[str, str] = {}
         for s in self.gaz.states.values():
@@ -215,12 +219,15 @@ class Annotator:
                 continue
             for tok in span:
                 tok._.kind = "capital" if kind == "city" and span.text in self.capital_of else kind
+                tok._.key = key
             result.append((span, (kind, key)))
         particles = self.lex.particles
         for tok in doc:
             if tok._.kind:
                 continue
             t = tok.text
+            if t in self.lex.not_names:
+                continue
             if (t[:1].isupper() and t.lower() not in STOP_WORDS and re.fullmatch(r"[A-Z][\w'’.-]*", t)
                     and not t.isupper() or (len(t) == 2 and t.endswith(".") and t[0].isupper())) or (
                     t in particles and 0 < tok.i < len(doc) - 1 and doc[tok.i + 1].text[:1].isupper()):
@@ -240,7 +247,8 @@ class Annotator:
     def _entity_mentions(self, doc: Doc, span: Span, kind: str, key: str) -> list[Mention]:
         start, end = span.start_char, span.end_char
         if kind == "state":
-            return [Mention("state", start, end, span.text, key, None, "name")]
+            prev = doc[span.start - 1].lower_ if span.start > 0 else ""
+            return [Mention("state", start, end, span.text, key, None, "place" if prev in LOCATIVE else "name")]
         if kind == "adj":
             return [Mention("state", start, end, span.text, key, None, "adjective")]
         if kind == "org":
@@ -267,16 +275,23 @@ class Annotator:
     def _officials(self, doc: Doc, spans: list, article: Article, sentences: list[Sentence]) -> list[Official]:
         found: dict[str, dict] = {}
         order: list[str] = []
-        matches = sorted(self.matcher(doc), key=lambda m: m[1])
+        # Across rules the longest match wins ("King Fahd of Saudi Arabia" over "King Fahd").
+        taken: set[int] = set()
+        matches = []
+        for m in sorted(self.matcher(doc), key=lambda m: (m[1] - m[2], m[1])):
+            if not taken & set(range(m[1], m[2])):
+                taken.update(range(m[1], m[2]))
+                matches.append(m)
+        matches.sort(key=lambda m: m[1])
         previous: dict | None = None
-        prev_sentence = -1
+        prev_sentence, prev_end = -1, -1
         for match_id, start, end in matches:
             rule_id = self.nlp.vocab.strings[match_id]
             rule = self.official_rules[rule_id]
             span = doc[start:end]
             sent_index = _sentence_index(sentences, span.start_char)
-            if sent_index != prev_sentence:
-                previous = None if rule.get("title_from") or rule.get("state_from") else previous
+            if sent_index != prev_sentence or (rule.get("adjacent") and prev_end != start):
+                previous = None  # "his counterpart", "and Minister X" refer within the sentence only
             name_tokens = [t for t in span if t._.kind == "name"]
             while name_tokens and name_tokens[-1].text in self.lex.particles:
                 name_tokens.pop()
@@ -299,6 +314,9 @@ class Annotator:
             if not state:
                 holder = self._holder_by_name(name)
                 state = holder.state if holder else None
+            if not state and rule_id != "official.counterpart":
+                # Wire style names a home official without the state: "Prime Minister X" datelined from X's capital.
+                state = self._dateline_state(article)
             key = slug(name)
             entry = found.get(key) or self._same_person(found, name, state)
             if entry is None:
@@ -310,7 +328,7 @@ class Annotator:
             entry["state"] = entry["state"] or state
             entry["mentions"].append((span.start_char, span.end_char))
             previous = entry
-            prev_sentence = sent_index
+            prev_sentence, prev_end = sent_index, end
         # Later mentions by surname alone ("Sharif said") resolve to the person named in full before.
         for entry in found.values():
             surname = entry["name"].split()[-1]
@@ -320,9 +338,16 @@ class Annotator:
                         s <= tok.idx < e for s, e in entry["mentions"]):
                     entry["mentions"].append((tok.idx, tok.idx + len(tok)))
         return [
-            Official(e["key"], e["name"], e["title"], e["state"], tuple(sorted(e["mentions"])), e["rule"])
+            Official(slug(e["name"]), e["name"], e["title"], e["state"], tuple(sorted(e["mentions"])), e["rule"])
             for e in (found[k] for k in order)
         ]
+
+    def _dateline_state(self, article: Article) -> str | None:
+        if not article.dateline:
+            return None
+        name = article.dateline.split(",")[0].strip().title()
+        place = self.gaz.places.get(self.place_by_name.get(name, ""))
+        return self.capital_of.get(name) or (place.state if place else None)
 
     def _same_person(self, found: dict[str, dict], name: str, state: str | None) -> dict | None:
         surname = name.split()[-1]
@@ -350,16 +375,13 @@ class Annotator:
         return None
 
     def _state_key_at(self, tok: Token) -> str | None:
-        for match_id, start, end in self.phrases(tok.doc[tok.i: min(len(tok.doc), tok.i + 6)]):
-            if start != 0:
-                continue
-            kind, key = self.labels[self.nlp.vocab.strings[match_id]]
-            if kind in ("state", "adj"):
-                return key
-            if kind == "org":
-                return self.gaz.organizations[key].state
-            if kind == "city":
-                return self.capital_of.get(tok.doc[tok.i: tok.i + end].text)
+        kind, key = tok._.kind, tok._.key
+        if kind in ("state", "adj"):
+            return key
+        if kind == "org":
+            return self.gaz.organizations[key].state
+        if kind == "capital":
+            return self.capital_key.get(key)
         return None
 
     def _holder_by_name(self, name: str) -> gaz.HolderEntry | None:

@@ -31,6 +31,7 @@ class _Hit:
     rule: str
     kind: str
     family: str  # meeting or agreement
+    date_group: str  # triggers of one group share the dates nearest to them
     start: int  # char offsets of the trigger
     end: int
     lower_tokens: list[str]  # the sentence's tokens, lower-cased
@@ -52,6 +53,7 @@ class RuleSet:
         cues = data["cues"]
         self.not_event = set(cues["not_an_event"])
         self.conclude = set(cues["conclude"])
+        self.not_concluded = set(cues["not_concluded"])
         self.planned = set(cues["planned"])
         self.ongoing = [tuple(c.split()) for c in cues["ongoing"]]
         self.mediation = set(cues["mediation"])
@@ -72,17 +74,16 @@ class RuleSet:
             states = _ordered_unique(m.key for m in mentions if m.kind == "state" and m.key)
             people = _ordered_unique(m.key for m in mentions if m.kind == "person")
             person_states = _ordered_unique(officials[p].state for p in people if officials[p].state)
-            hits = self._hits(sentence)
+            hits = [h for h in self._hits(sentence) if not self._negated(h)]
             if hits:
-                lower = hits[0].lower_tokens
-                if not any(t in self.not_event for t in lower):
+                if True:
                     meeting_hits = [h for h in hits if h.family == "meeting"]
                     if meeting_hits:
-                        m = self._meeting(meeting_hits, sentence, mentions, states, people, person_states,
+                        m = self._meeting(meeting_hits, hits, sentence, mentions, states, people, person_states,
                                           previous_states, main, dateline_state, ref)
                         if m:
                             meetings.append(m)
-                    agreements.extend(self._agreements([h for h in hits if h.family == "agreement"], sentence,
+                    agreements.extend(self._agreements(hits, sentence,
                                                        mentions, states, person_states, previous_states, main, ref))
             if states or person_states:
                 previous_states = _ordered_unique([*states, *person_states])
@@ -98,10 +99,22 @@ class RuleSet:
         for match_id, start, end in self.matcher(doc):
             rule = self.rules[self.nlp.vocab.strings[match_id]]
             span = doc[start:end]
-            hits.append(_Hit(rule["id"], rule["kind"], rule["family"], sentence.start + span.start_char,
+            hits.append(_Hit(rule["id"], rule["kind"], rule["family"], rule.get("date_group", rule["family"]),
+                             sentence.start + span.start_char,
                              sentence.start + span.end_char, lower, start))
         hits.sort(key=lambda h: h.start)
         return hits
+
+    def _not_concluded(self, hit: _Hit) -> bool:
+        window = hit.lower_tokens[max(0, hit.trigger_index - 4): hit.trigger_index + 6]
+        if any(t in self.not_concluded for t in window):
+            after = hit.lower_tokens[hit.trigger_index: hit.trigger_index + 6]
+            return not any(t in ("signed", "initialled", "initialed", "reached", "concluded") for t in after)
+        return False
+
+    def _negated(self, hit: _Hit) -> bool:
+        """Proposals, hopes, calls, phone calls and letters before the trigger: not an event."""
+        return any(t in self.not_event for t in hit.lower_tokens[: hit.trigger_index])
 
     def _status(self, hit: _Hit, text_lower: str, date: dt.date | None, ref: dt.date | None, family: str) -> str:
         before = hit.lower_tokens[max(0, hit.trigger_index - 6): hit.trigger_index + 1]
@@ -111,16 +124,16 @@ class RuleSet:
                 else "concluded"
         if planned or (date and ref and date > ref):
             return "planned"
-        words = hit.lower_tokens
+        words = hit.lower_tokens[max(0, hit.trigger_index - 6): hit.trigger_index + 4]
         for cue in self.ongoing:
             n = len(cue)
             if any(tuple(words[i:i + n]) == cue for i in range(len(words) - n + 1)):
                 return "ongoing"
         return "held"
 
-    def _meeting(self, hits: list[_Hit], sentence: Sentence, mentions: list[Mention], states: list[str],
-                 people: list[str], person_states: list[str], previous_states: list[str], main: list[str],
-                 dateline_state: str | None, ref: dt.date | None) -> Meeting | None:
+    def _meeting(self, hits: list[_Hit], all_hits: list[_Hit], sentence: Sentence, mentions: list[Mention],
+                 states: list[str], people: list[str], person_states: list[str], previous_states: list[str],
+                 main: list[str], dateline_state: str | None, ref: dt.date | None) -> Meeting | None:
         hit = next((h for h in hits if h.kind == "visit"), hits[0])
         kind = hit.kind
         parts = _ordered_unique([*states, *person_states])
@@ -138,7 +151,7 @@ class RuleSet:
             parts = _ordered_unique([*parts, *main])
         if len(parts) < 2:
             return None
-        date_mention = _nearest(mentions, "date", hit)
+        date_mention = _owned(_event_dates(mentions, sentence), hit, all_hits, by_family=True)
         status = self._status(hit, sentence.text.lower(), None, ref, "meeting")
         date = _date_value(date_mention, status)
         if date_mention is not None and status == "held" and date and ref and date > ref:
@@ -151,10 +164,16 @@ class RuleSet:
     def _agreements(self, hits: list[_Hit], sentence: Sentence, mentions: list[Mention], states: list[str],
                     person_states: list[str], previous_states: list[str], main: list[str],
                     ref: dt.date | None) -> list[Agreement]:
+        all_hits = hits
+        hits = [h for h in hits if h.family == "agreement"]
         if not hits:
             return []
         lower = hits[0].lower_tokens
         if not any(t in self.conclude for t in lower):
+            return []
+        # Background ("under the pact"), hypotheses ("an accord could be reached") and negations are not news.
+        hits = [h for h in hits if not self._not_concluded(h)]
+        if not hits:
             return []
         # A sentence naming a specific kind ("commercial agreements") is not also a generic treaty.
         kinds = {h.kind for h in hits}
@@ -164,6 +183,10 @@ class RuleSet:
         parties = [s for s in _ordered_unique([*states, *person_states]) if s not in mediators]
         if len(parties) < 2 and (set(lower) & self.anaphora) and len(previous_states) >= 2:
             parties = _ordered_unique([*parties, *(s for s in previous_states if s not in mediators)])
+        has_org = any(m.kind == "org" for m in mentions)
+        if len(parties) == 1 and not has_org and parties[0] in main:
+            # "Sharif said ... signing of 37 MoUs": one side named, the other is the article's other main state.
+            parties = _ordered_unique([*parties, *(s for s in main if s not in mediators)])
         if not parties:
             parties = [s for s in main if s not in mediators]
         if not parties:
@@ -183,7 +206,7 @@ class RuleSet:
             count = next((c for c in counts if COUNT_KIND.get(c.key or "", "x") == hit.kind), None) \
                 if hit.kind == "mou" else _owned(counts, hit, hits)
             deadline = next((d for d in dates if d.role == "deadline"), None) if hit.kind == "target" else None
-            when = next((d for d in dates if d.role != "deadline"), None)
+            when = _owned(_event_dates(mentions, sentence), hit, all_hits, by_family=True)
             out.append(Agreement(
                 kind=hit.kind, status=status, parties=parties, mediators=mediators,
                 count=count.value if count is not None and hit.kind != "target" else None,
@@ -265,10 +288,8 @@ def _host_and_place(mentions: list[Mention], hit: _Hit) -> tuple[str | None, str
 
 def _visit_host(mentions: list[Mention], hit: _Hit, parts: list[str]) -> str | None:
     """The state a visit goes to: the first state named after the trigger ('visit to China', 'is in Malaysia')."""
-    after = [m for m in mentions if m.kind == "state" and m.start >= hit.start and m.role != "adjective"]
-    if after:
-        return after[0].key
-    return None
+    placed = [m for m in mentions if m.kind == "state" and m.start >= hit.start and m.role == "place"]
+    return placed[0].key if placed else None
 
 
 def _nearest(mentions: list[Mention], kind: str, hit: _Hit) -> Mention | None:
@@ -278,14 +299,35 @@ def _nearest(mentions: list[Mention], kind: str, hit: _Hit) -> Mention | None:
     return min(candidates, key=lambda m: abs(m.start - hit.start))
 
 
-def _owned(values: list[Mention], hit: _Hit, hits: list[_Hit]) -> Mention | None:
-    """The value nearest to this trigger, if no other trigger of the sentence is nearer to it."""
+def _owned(values: list[Mention], hit: _Hit, hits: list[_Hit], by_family: bool = False) -> Mention | None:
+    """The value nearest to this trigger, if no other trigger of the sentence is nearer to it.
+
+    With by_family, triggers of the same family (meeting or agreement) share their values: a date between
+    "signed 37 memoranda" and "set a target" belongs to both, but not to "arrived ... on a visit".
+    """
     best = None
     for v in values:
         nearest = min(hits, key=lambda h: abs(h.start - v.start))
-        if nearest.kind == hit.kind and (best is None or abs(v.start - hit.start) < abs(best.start - hit.start)):
+        same = nearest.date_group == hit.date_group if by_family else nearest.kind == hit.kind
+        if same and (best is None or abs(v.start - hit.start) < abs(best.start - hit.start)):
             best = v
     return best
+
+
+REPORTING = ("said", "says", "told", "announced", "reported", "added", "stated")
+
+
+def _event_dates(mentions: list[Mention], sentence: Sentence) -> list[Mention]:
+    """Day-precise dates of the sentence, leaving out deadlines and when something was said ("said on Sunday")."""
+    out = []
+    for m in mentions:
+        if m.kind != "date" or m.role == "deadline" or getattr(m.value, "precision", "day") != "day":
+            continue
+        before = sentence.text[max(0, m.start - sentence.start - 16): m.start - sentence.start].lower().split()
+        if any(w in REPORTING for w in before[-3:]):
+            continue
+        out.append(m)
+    return out
 
 
 def _date_value(mention: Mention | None, status: str) -> dt.date | None:
@@ -328,10 +370,19 @@ def _merge_meetings(meetings: list[Meeting]) -> list[Meeting]:
 
 
 def _merge_agreements(agreements: list[Agreement]) -> list[Agreement]:
+    """Merge mentions of one agreement: same kind and parties (one side named is enough), no conflicting values.
+
+    A generic mention ("the agreement", kind treaty) of parties that have a more specific agreement in the
+    article refers back to it.
+    """
+    specific = {frozenset(a.parties) for a in agreements if a.kind != "treaty"}
+    agreements = sorted(agreements, key=lambda a: -len(a.parties))
     out: list[Agreement] = []
     for a in agreements:
+        if a.kind == "treaty" and frozenset(a.parties) in specific:
+            a.kind = next(o.kind for o in agreements if o.kind != "treaty" and set(o.parties) == set(a.parties))
         for o in out:
-            if o.kind != a.kind or set(o.parties) != set(a.parties):
+            if o.kind != a.kind or not set(a.parties) <= set(o.parties):
                 continue
             if not (_compatible(o.date, a.date) and _compatible(o.count, a.count)
                     and _compatible(o.amount, a.amount) and o.status == a.status):
