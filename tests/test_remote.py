@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import os
@@ -11,6 +12,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -70,14 +72,22 @@ def _oxigraph_binary() -> str:
     return found
 
 
-@pytest.fixture
-def oxigraph_server(tmp_path: Path):
-    """A fresh Oxigraph server (the `oxigraph` PyPI package's binary) on a loopback port, with a disk location."""
+@contextlib.contextmanager
+def running_oxigraph(folder: Path) -> Iterator[str]:
+    """A fresh Oxigraph server (the `oxigraph` PyPI package's binary) on a loopback port, storing in `folder`."""
     port = _free_port()
-    proc = Process([_oxigraph_binary(), "serve", "--location", str(tmp_path / "oxigraph"), "--bind",
-                    f"127.0.0.1:{port}"], f"http://127.0.0.1:{port}/query?query=ASK%7B%7D", tmp_path / "oxigraph.log")
-    yield f"http://127.0.0.1:{port}/"
-    proc.stop()
+    proc = Process([_oxigraph_binary(), "serve", "--location", str(folder / "oxigraph"), "--bind",
+                    f"127.0.0.1:{port}"], f"http://127.0.0.1:{port}/query?query=ASK%7B%7D", folder / "oxigraph.log")
+    try:
+        yield f"http://127.0.0.1:{port}/"
+    finally:
+        proc.stop()
+
+
+@pytest.fixture
+def oxigraph_server(tmp_path: Path) -> Iterator[str]:
+    with running_oxigraph(tmp_path) as url:
+        yield url
 
 
 @pytest.fixture

@@ -210,5 +210,14 @@ def serve(ctx: click.Context, store_path: str | None, host: str, port: int, time
         _fail(ctx, exc)
 
 
+
+# Running the extraction on a Dask cluster (`pip install kgbuild[dist]`); Dask itself is imported only when they run.
+from .distributed import load as _load_command  # noqa: E402
+from .distributed import shard as _shard_command  # noqa: E402
+
+main.add_command(_shard_command)
+main.add_command(_load_command)
+
+
 if __name__ == "__main__":
     main()

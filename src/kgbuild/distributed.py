@@ -1,0 +1,329 @@
+"""Past one machine: the extraction on a Dask cluster, written as N-Quads shards, then loaded into a store.
+
+    kgbuild shard corpus.jsonl.gz --out shards/ --scheduler tcp://scheduler:8786   # or no --scheduler: this machine
+    kgbuild load shards/*.nq --store ./kgbuild-store                                # or --store http://host:port/
+
+Why Dask (`pip install kgbuild[dist]`): it is pure Python, installs with pip next to kgbuild and runs the same
+`pipeline.process` in its worker processes; each worker loads the spaCy model and gazetteers once (they are cached
+per process) and is then fed partitions. Spark would need a JVM on every node and pyspark (~300 MB) only to ship
+Python functions to Python workers, which is what Dask does natively.
+
+How it runs: this process (the client) reads the inputs with `reader.read` and sends partitions of articles to the
+workers, a few per worker at a time so that memory stays flat however large the input. Each worker returns its
+partition's graphs as N-Quads text (each article's triples, its digest included, in its named graph) and the
+client writes one shard file per partition (`part-00000.nq`, ...; written to a temporary name and renamed, so a shard
+that exists is complete). Workers need kgbuild installed (the same version) but no shared file system: articles and
+shards travel through Dask. Workers should run one thread each (`dask worker --nthreads 1 --nworkers N`): spaCy is
+CPU-bound and the GIL would serialise threads anyway.
+
+Loading (`load_shards`) gives the same store as `kgbuild build` on the same input:
+
+* embedded store: graphs whose digest changed are dropped, then loaded with Oxigraph's bulk loader (about 2.5x faster
+  than transactions of INSERT DATA). The bulk loader is not transactional, so the digests go in last, in one
+  transaction: after a crash a half-loaded graph has no digest and the next load replaces it.
+* remote store: `put` in batches, one SPARQL Update request (one transaction) each. Posting N-Quads to the Graph
+  Store endpoint measured only ~15% faster on Oxigraph server and would leave graphs half-replaced to readers.
+
+Rejected articles (and unreadable input) are written to `rejected.jsonl` beside the shards.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from itertools import islice
+from pathlib import Path
+
+import click
+
+from .records import Article, InputError
+from .store import DIGEST, ArticleGraph, Store, StoreError
+
+SHARD_PATTERN = "part-{:05d}.nq"
+REJECTED = "rejected.jsonl"
+DEFAULT_PARTITION_SIZE = 500
+
+
+@dataclass
+class ShardSummary:
+    read: int = 0
+    stored: int = 0  # articles whose graph went into a shard
+    rejected: int = 0
+    triples: int = 0
+    shards: list[Path] = field(default_factory=list)
+    seconds: float = 0.0
+
+    def line(self) -> str:
+        return (f"{self.read} articles read, {self.stored} in {len(self.shards)} shards, {self.rejected} rejected, "
+                f"{self.triples} triples, {self.seconds:.1f} s")
+
+
+def _quad_lines(graph: ArticleGraph) -> str:
+    """An article graph as N-Quads: its N-Triples lines with the graph name put before the final dot."""
+    suffix = f" <{graph.iri}> .\n"
+    return "".join(line[:-1].rstrip() + suffix for line in graph.ntriples.splitlines() if line)
+
+
+def extract_partition(articles: list[Article], process: Callable[[Article], object] | None = None
+                      ) -> tuple[str, list[dict], int]:
+    """Run on a worker: (N-Quads of the partition's graphs, rejections, triples)."""
+    if process is None:
+        from .pipeline import process
+    out, rejections, triples = [], [], 0
+    for article in articles:
+        outcome = process(article)
+        if outcome.graph is None:
+            rejections.append({"source": outcome.source, "reason": outcome.error, "report": outcome.report})
+        else:
+            out.append(_quad_lines(outcome.graph))
+            triples += outcome.triples
+    return "".join(out), rejections, triples
+
+
+def _partitions(items: Iterable[Article | InputError], size: int, unreadable: list[dict]) -> Iterator[list[Article]]:
+    """Articles in lists of `size`; input errors go straight to `unreadable` (there is nothing to extract)."""
+
+    def articles() -> Iterator[Article]:
+        for item in items:
+            if isinstance(item, InputError):
+                unreadable.append({"source": item.source, "reason": item.reason, "report": None})
+            else:
+                yield item
+
+    stream = articles()
+    while chunk := list(islice(stream, size)):
+        yield chunk
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def extract_to_shards(inputs: Iterable[str | Path], out_dir: str | Path, *, scheduler: str | object | None = None,
+                      partitions: int | None = None, partition_size: int = DEFAULT_PARTITION_SIZE,
+                      workers: int | None = None, process: Callable[[Article], object] | None = None,
+                      on_progress: Callable[[ShardSummary], None] | None = None,
+                      summary: ShardSummary | None = None) -> list[Path]:
+    """Extract the articles of `inputs` on a Dask cluster into N-Quads shards in `out_dir`, one per partition.
+
+    `scheduler`: a scheduler address (tcp://host:8786), a `distributed.Client`, or None for a local cluster of
+    `workers` processes (default: the number of cores). `partitions`: split the input into this many partitions
+    (the articles are read into memory first to count them); otherwise partitions of `partition_size` articles are
+    streamed. `process` replaces `pipeline.process` (it must be importable on the workers). Returns the shard paths.
+    """
+    from distributed import Client, LocalCluster, as_completed
+
+    from .reader import read
+
+    started = time.perf_counter()
+    summary = summary if summary is not None else ShardSummary()
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    for old in out.glob("part-*.nq"):  # shards of an earlier run would be loaded with these
+        old.unlink()
+    rejected: list[dict] = []
+    unreadable: list[dict] = []
+    items: Iterable[Article | InputError] = read([str(i) for i in inputs])
+    if partitions:
+        listed = list(items)
+        size = max(1, -(-sum(isinstance(i, Article) for i in listed) // partitions))
+        items = listed
+    else:
+        size = partition_size
+    own_cluster = None
+    if scheduler is None:
+        # processes, one thread each (see the module notes); loopback only, no dashboard to open ports for
+        own_cluster = LocalCluster(n_workers=workers or _cores(), threads_per_worker=1, processes=True,
+                                   host="127.0.0.1", dashboard_address=None)
+        client = Client(own_cluster)
+    elif isinstance(scheduler, str):
+        client = Client(scheduler)
+    else:
+        client = scheduler
+    try:
+        width = 2 * max(1, len(client.scheduler_info().get("workers", {})) or 1)
+        chunks = enumerate(_partitions(items, size, unreadable))
+        pending = as_completed()
+        index_of = {}
+
+        def submit_next() -> bool:
+            nxt = next(chunks, None)
+            if nxt is None:
+                return False
+            index, chunk = nxt
+            summary.read += len(chunk)
+            future = client.submit(extract_partition, chunk, process, pure=False)
+            index_of[future.key] = index
+            pending.add(future)
+            return True
+
+        for _ in range(width):  # a few partitions per worker in flight: memory stays flat on a long input
+            if not submit_next():
+                break
+        for future in pending:
+            text, rejections, triples = future.result()
+            index = index_of.pop(future.key)
+            future.release()
+            path = out / SHARD_PATTERN.format(index)
+            _write_atomic(path, text)
+            summary.shards.append(path)
+            summary.stored += text.count(f"<{DIGEST.value}>")
+            summary.triples += triples
+            rejected.extend(rejections)
+            summary.rejected = len(rejected) + len(unreadable)
+            if on_progress:
+                on_progress(summary)
+            submit_next()
+    finally:
+        if own_cluster is not None:
+            client.close()
+            own_cluster.close()
+        elif isinstance(scheduler, str):
+            client.close()
+    rejected = unreadable + rejected
+    summary.read += len(unreadable)
+    with (out / REJECTED).open("w", encoding="utf-8") as fh:
+        for r in rejected:
+            fh.write(json.dumps(r) + "\n")
+    summary.rejected = len(rejected)
+    summary.shards.sort()
+    summary.seconds = time.perf_counter() - started
+    return summary.shards
+
+
+def _cores() -> int:
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+
+
+# -- loading -----------------------------------------------------------------------------------------------------
+def read_shard(path: str | Path) -> list[ArticleGraph]:
+    """The article graphs of a shard, as `put` takes them.
+
+    A shard holds each graph's quads together, its digest last (as in `ArticleGraph.ntriples`); an article that
+    comes twice (the same input read twice) keeps its later graph, as in `build`.
+    """
+    graphs: dict[str, ArticleGraph] = {}
+    marker = f"<{DIGEST.value}> "
+    block: list[str] = []
+    with open(path, encoding="utf-8") as fh:
+        for number, line in enumerate(fh, 1):
+            line = line.rstrip("\n")
+            if not line:
+                continue
+            # The graph name is the last term, an IRI, which cannot hold " <": the last " <" starts it.
+            body, _, graph = line[:-1].rstrip().rpartition(" <")
+            if not body or not graph.endswith(">"):
+                raise ValueError(f"{path}:{number}: not an N-Quads line of a kgbuild shard")
+            iri, triple = graph[:-1], body + " ."
+            block.append(triple)
+            if triple.startswith(f"<{iri}> {marker}"):
+                graphs.pop(iri, None)  # re-inserted: the order of the shard is kept
+                graphs[iri] = ArticleGraph(iri, "\n".join(block) + "\n", triple.split('"')[1])
+                block = []
+    if block:
+        raise ValueError(f"{path}: ends inside a graph (no digest after its last triples): not a complete shard")
+    return list(graphs.values())
+
+
+def load_shards(shards: Iterable[str | Path], store: object, *, batch_size: int = 200) -> tuple[int, int]:
+    """Load shards into a store (embedded or remote); returns (stored, unchanged) graphs, like `build`."""
+    stored = unchanged = 0
+    for path in shards:
+        graphs = read_shard(path)
+        if isinstance(store, Store):
+            s, u = _bulk_load(store, graphs)
+            stored, unchanged = stored + s, unchanged + u
+            continue
+        for i in range(0, len(graphs), batch_size):
+            s, u = store.put(graphs[i:i + batch_size])
+            stored, unchanged = stored + s, unchanged + u
+    store.flush()
+    return stored, unchanged
+
+
+def _bulk_load(store: Store, graphs: list[ArticleGraph]) -> tuple[int, int]:
+    import pyoxigraph as ox
+
+    changed = [g for g in graphs if store.digest(g.iri) != g.digest]
+    if not changed:
+        return 0, len(graphs)
+    # Store has no bulk-load method of its own; the Oxigraph store underneath has the fast loader.
+    oxstore: ox.Store = store._store  # noqa: SLF001
+    marker = f"<{DIGEST.value}> "
+    body, digests = [], []
+    for g in changed:
+        suffix = f" <{g.iri}> .\n"
+        for line in g.ntriples.splitlines():
+            if line.startswith(f"<{g.iri}> {marker}"):
+                digests.append(f"GRAPH <{g.iri}> {{ {line} }}\n")
+            else:
+                body.append(line[:-1].rstrip() + suffix)
+    store.update(" ;\n".join(f"DROP SILENT GRAPH <{g.iri}>" for g in changed))
+    oxstore.bulk_load("".join(body).encode("utf-8"), ox.RdfFormat.N_QUADS)
+    # The digests last, in one transaction: a crash before this leaves graphs without one, which the next load
+    # sees as changed and replaces.
+    store.update("INSERT DATA {\n" + "".join(digests) + "}")
+    return len(changed), len(graphs) - len(changed)
+
+
+# -- the commands ------------------------------------------------------------------------------------------------
+@click.command("shard")
+@click.argument("inputs", nargs=-1, required=True)
+@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False), help="Folder for the shards.")
+@click.option("--scheduler", default=None, metavar="ADDR",
+              help="Dask scheduler address (tcp://host:8786); default: a local cluster on this machine.")
+@click.option("--workers", type=int, default=None, help="Worker processes of the local cluster (default: cores).")
+@click.option("--partitions", type=int, default=None, help="Split the input into this many partitions.")
+@click.option("--partition-size", type=int, default=DEFAULT_PARTITION_SIZE, show_default=True,
+              help="Articles per partition (when --partitions is not given).")
+def shard(inputs: tuple[str, ...], out_dir: str, scheduler: str | None, workers: int | None,
+          partitions: int | None, partition_size: int) -> None:
+    """Extract INPUTS on a Dask cluster into N-Quads shards (load them with `kgbuild load`)."""
+    try:
+        import distributed  # noqa: F401
+    except ImportError:
+        raise click.ClickException("kgbuild shard needs Dask: pip install 'kgbuild[dist]'") from None
+    summary = ShardSummary()
+
+    def progress(s: ShardSummary) -> None:
+        if sys.stderr.isatty():
+            click.echo(f"\r{len(s.shards)} shards, {s.stored} articles, {s.rejected} rejected", err=True, nl=False)
+
+    extract_to_shards(inputs, out_dir, scheduler=scheduler, partitions=partitions, partition_size=partition_size,
+                      workers=workers, on_progress=progress, summary=summary)
+    if sys.stderr.isatty():
+        click.echo("", err=True)
+    if summary.rejected:
+        click.echo(f"kgbuild: rejected articles and reasons written to {Path(out_dir) / REJECTED}", err=True)
+    click.echo(summary.line())
+
+
+@click.command("load")
+@click.argument("shards", nargs=-1, required=True, type=click.Path(exists=True))
+@click.option("--store", "store_path", default=None, metavar="S", help="Store folder or http(s):// URL.")
+@click.option("--token", envvar="KGBUILD_TOKEN", default=None, metavar="T", help="Bearer token for a remote store.")
+def load(shards: tuple[str, ...], store_path: str | None, token: str | None) -> None:
+    """Load N-Quads SHARDS (files or folders of part-*.nq) made by `kgbuild shard` into the store."""
+    from .store import default_location, open_store
+
+    files: list[Path] = []
+    for s in shards:
+        p = Path(s)
+        files.extend(sorted(p.glob("part-*.nq")) if p.is_dir() else [p])
+    started = time.perf_counter()
+    try:
+        from .cli import _ontology_files
+
+        store = open_store(store_path or default_location(), token=token)
+        store.load_ontology(_ontology_files())  # as `kgbuild build` does, so both give the same store
+        stored, unchanged = load_shards(files, store)
+    except (StoreError, ValueError) as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"{len(files)} shards loaded: {stored} graphs stored, {unchanged} unchanged, "
+               f"{time.perf_counter() - started:.1f} s")

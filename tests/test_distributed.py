@@ -1,0 +1,150 @@
+"""The extraction on a Dask LocalCluster (2 worker processes, loopback): shards, loaded, equal an ordinary build."""
+
+from __future__ import annotations
+
+import gzip
+import itertools
+import json
+from pathlib import Path
+
+import pyoxigraph as ox
+import pytest
+from click.testing import CliRunner
+
+pytest.importorskip("distributed")
+
+from test_remote import running_oxigraph  # noqa: E402
+
+from kgbuild.cli import main  # noqa: E402
+from kgbuild.distributed import REJECTED, extract_to_shards, load_shards, read_shard  # noqa: E402
+from kgbuild.pipeline import Outcome  # noqa: E402
+from kgbuild.reader import read  # noqa: E402
+from kgbuild.records import Article  # noqa: E402
+from kgbuild.store import ArticleGraph, Store, open_store  # noqa: E402
+
+KGR = "https://w3id.org/kgbuild/resource/"
+SCHEMA = "http://schema.org/"
+
+
+def fake_process(article: Article) -> Outcome:
+    """A stand-in for pipeline.process (runs on the workers): a small graph per article, some rejected."""
+    if "REJECT" in article.headline:
+        return Outcome(article.source, error="rejected on purpose")
+    iri = KGR + "article/" + article.key
+    node = ox.NamedNode(iri)
+    triples = [ox.Triple(node, ox.NamedNode(SCHEMA + "headline"), ox.Literal(article.headline)),
+               ox.Triple(node, ox.NamedNode(SCHEMA + "text"), ox.Literal(article.text)),
+               ox.Triple(node, ox.NamedNode(SCHEMA + "wordCount"), ox.Literal(str(len(article.text.split()))))]
+    graph = ArticleGraph.of(iri, triples)
+    return Outcome(article.source, iri, graph, triples=graph.ntriples.count("\n"))
+
+
+@pytest.fixture(scope="module")
+def client():
+    from distributed import Client, LocalCluster
+
+    cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
+                           dashboard_address=None)
+    with Client(cluster) as c:
+        yield c
+    cluster.close()
+
+
+@pytest.fixture
+def oxigraph_server(tmp_path: Path):
+    with running_oxigraph(tmp_path) as url:
+        yield url
+
+
+def _articles(path: Path, n: int = 45) -> Path:
+    with path.open("w", encoding="utf-8") as fh:
+        for i in range(n):
+            title = f"Story {i}" + (" REJECT" if i % 10 == 7 else "")
+            fh.write(json.dumps({"id": f"gen-{i}", "title": title, "date": "1987-03-22",
+                                 "text": f"Ministers met for talk number {i}.\n\n" + "More text. " * (i % 5)}) + "\n")
+        fh.write("{not json\n")  # an unreadable line: reported, the rest goes on
+    return path
+
+
+def _quads_by_graph(store: object) -> dict[str, set[str]]:
+    out: dict[str, set[str]] = {}
+    for q in store.quads():
+        out.setdefault(q.graph_name.value, set()).add(str(ox.Triple(q.subject, q.predicate, q.object)))
+    return out
+
+
+def _expected(inputs: Path, folder: Path) -> Store:
+    store = Store(folder)
+    graphs = [o.graph for o in map(fake_process, (a for a in read([inputs]) if isinstance(a, Article))) if o.graph]
+    store.put(graphs)
+    return store
+
+
+def test_shards_load_into_the_same_store_as_put(client: object, tmp_path: Path) -> None:
+    inputs = _articles(tmp_path / "in.jsonl")
+    shards = extract_to_shards([inputs], tmp_path / "shards", scheduler=client, partition_size=10,
+                               process=fake_process)
+    assert [p.name for p in shards] == [f"part-{i:05d}.nq" for i in range(5)]
+    rejected = [json.loads(line) for line in (tmp_path / "shards" / REJECTED).read_text().splitlines()]
+    assert len(rejected) == 5 and sum("rejected on purpose" == r["reason"] for r in rejected) == 4
+    with Store(tmp_path / "loaded") as loaded, _expected(inputs, tmp_path / "expected") as expected:
+        assert load_shards(shards, loaded) == (41, 0)
+        assert _quads_by_graph(loaded) == _quads_by_graph(expected)
+        assert load_shards(shards, loaded) == (0, 41)  # a second load changes nothing
+        assert len(loaded) == len(expected)
+
+
+def test_partitions_and_changed_graphs(client: object, tmp_path: Path) -> None:
+    inputs = _articles(tmp_path / "in.jsonl", n=12)
+    shards = extract_to_shards([inputs], tmp_path / "shards", scheduler=client, partitions=3, process=fake_process)
+    assert len(shards) == 3
+    with Store(tmp_path / "loaded") as store:
+        load_shards(shards, store)
+        # the input changes: the changed article graphs are replaced, not added to
+        lines = inputs.read_text().splitlines()
+        lines[0] = lines[0].replace("Story 0", "Story zero")
+        inputs.write_text("\n".join(lines) + "\n")
+        shards = extract_to_shards([inputs], tmp_path / "shards", scheduler=client, partitions=3, process=fake_process)
+        assert load_shards(shards, store) == (1, 10)
+        with _expected(inputs, tmp_path / "expected") as expected:
+            assert _quads_by_graph(store) == _quads_by_graph(expected)
+
+
+def test_read_shard_refuses_a_truncated_shard(tmp_path: Path) -> None:
+    graph = fake_process(Article(key="k", headline="h", text="h\n\nbody"))
+    lines = [line[:-1] + f"<{graph.iri}> ." for line in graph.graph.ntriples.splitlines()]
+    (tmp_path / "ok.nq").write_text("\n".join(lines * 2) + "\n")  # the same article twice: one graph
+    assert read_shard(tmp_path / "ok.nq") == [graph.graph]
+    (tmp_path / "cut.nq").write_text("\n".join(lines[:-1]) + "\n")
+    with pytest.raises(ValueError, match="not a complete shard"):
+        read_shard(tmp_path / "cut.nq")
+
+
+def test_shards_load_into_a_remote_store(client: object, tmp_path: Path, oxigraph_server: str) -> None:
+    inputs = _articles(tmp_path / "in.jsonl", n=20)
+    shards = extract_to_shards([inputs], tmp_path / "shards", scheduler=client, partition_size=8, process=fake_process)
+    remote = open_store(oxigraph_server)
+    assert load_shards(shards, remote, batch_size=5) == (18, 0)
+    assert load_shards(shards, remote) == (0, 18)
+    with _expected(inputs, tmp_path / "expected") as expected:
+        assert _quads_by_graph(remote) == _quads_by_graph(expected)
+
+
+# -- the real pipeline, through the commands -----------------------------------------------------------------------
+def test_shard_and_load_commands_equal_build(tmp_path: Path, shared: callable) -> None:
+    pytest.importorskip("kgbuild.gazetteer", reason="the extraction pipeline needs the gazetteer")
+    corpus = shared("articles", "corpus", "reuters21578.jsonl.gz")
+    inputs = tmp_path / "slice.jsonl"
+    with gzip.open(corpus, "rt", encoding="utf-8") as src:
+        inputs.write_text("".join(itertools.islice(src, 120)), encoding="utf-8")
+    runner = CliRunner()
+    result = runner.invoke(main, ["shard", str(inputs), "--out", str(tmp_path / "shards"), "--workers", "2",
+                                  "--partitions", "4"])
+    assert result.exit_code == 0, result.output
+    result = runner.invoke(main, ["load", str(tmp_path / "shards"), "--store", str(tmp_path / "loaded")])
+    assert result.exit_code == 0, result.output
+    result = runner.invoke(main, ["build", str(inputs), "--store", str(tmp_path / "built"), "--jobs", "2",
+                                  "--report", str(tmp_path / "rejected.jsonl")])
+    assert result.exit_code in (0, 1), result.output
+    with Store(tmp_path / "loaded", read_only=True) as loaded, Store(tmp_path / "built", read_only=True) as built:
+        assert _quads_by_graph(loaded) == _quads_by_graph(built)
