@@ -90,16 +90,25 @@ def oxigraph_server(tmp_path: Path) -> Iterator[str]:
         yield url
 
 
-@pytest.fixture
-def kgbuild_server(tmp_path: Path):
-    """`kgbuild serve` with an update token, over an empty store."""
+@contextlib.contextmanager
+def running_kgbuild(folder: Path, **options: object) -> Iterator[str]:
+    """`kgbuild serve` with an update token, over an empty store in `folder`."""
     port = _free_port()
-    code = (f"from kgbuild.endpoint import serve; serve({str(tmp_path / 'served')!r}, port={port}, "
-            f"token={TOKEN!r}, workers=2)")
+    args = "".join(f", {k}={v!r}" for k, v in options.items())
+    code = (f"from kgbuild.endpoint import serve; serve({str(folder / 'served')!r}, port={port}, "
+            f"token={TOKEN!r}, workers=2{args})")
     env = dict(os.environ, PYTHONPATH=os.pathsep.join([SRC, os.environ.get("PYTHONPATH", "")]))
-    proc = Process([sys.executable, "-c", code], f"http://127.0.0.1:{port}/health", tmp_path / "serve.log", env)
-    yield f"http://127.0.0.1:{port}/"
-    proc.stop()
+    proc = Process([sys.executable, "-c", code], f"http://127.0.0.1:{port}/health", folder / "serve.log", env)
+    try:
+        yield f"http://127.0.0.1:{port}/"
+    finally:
+        proc.stop()
+
+
+@pytest.fixture
+def kgbuild_server(tmp_path: Path) -> Iterator[str]:
+    with running_kgbuild(tmp_path) as url:
+        yield url
 
 
 def _t(s: str, p: str, o: ox.NamedNode | ox.Literal | ox.BlankNode) -> ox.Triple:
@@ -222,6 +231,16 @@ def test_kgbuild_serve_with_token(kgbuild_server: str) -> None:
     assert sorted(store.graphs()) == sorted(g.iri for g in _graphs())
     rows = _rows(anonymous.query(f"SELECT ?l WHERE {{ ?s <{LABEL}> ?l }}"))  # reads need no token
     assert len(rows) == 3
+
+
+def test_an_answer_cut_by_the_server_is_never_taken_for_the_whole(tmp_path: Path, capsys) -> None:
+    with running_kgbuild(tmp_path, max_rows=2) as url:
+        store = open_store(url, token=TOKEN)
+        store.put(_graphs())
+        with pytest.raises(StoreError, match="cut the answer"):
+            list(store.quads())
+        assert len(_rows(store.query(f"SELECT ?l WHERE {{ ?s <{LABEL}> ?l }}"))) == 2  # the CLI's query: a warning
+        assert "the server cut the answer" in capsys.readouterr().err
 
 
 def test_token_from_environment(kgbuild_server: str, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -32,6 +32,7 @@ from __future__ import annotations
 import base64
 import json
 import re
+import sys
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -143,17 +144,23 @@ class RemoteStore:
         return self._request("POST", url, data=data, content_type="application/x-www-form-urlencoded", accept=accept)
 
     # -- reading -------------------------------------------------------------------------------------
-    def query(self, sparql: str, *, union: bool = True, **kwargs: object) -> object:
+    def query(self, sparql: str, *, union: bool = True, whole: bool = False, **kwargs: object) -> object:
         """Run a SPARQL query; the default graph is the union of all graphs unless `union=False`.
 
         SELECT/ASK answers come back as pyoxigraph QuerySolutions/QueryBoolean, CONSTRUCT/DESCRIBE as a list of
-        triples, so the CLI prints them all alike.
+        triples, so the CLI prints them all alike. `whole`: fail rather than warn when the server cuts the answer.
         """
         if kwargs:
             raise TypeError(f"a remote store does not take {', '.join(kwargs)}")
         fields = [("query", sparql)] + (self._union_fields() if union else [])
         resp = self._form(self.query_url, fields, ACCEPT_ANY)
         media = resp.headers.get_content_type()
+        cut = resp.headers.get("X-Kgbuild-Truncated")  # kgbuild serve cuts answers at its --max-rows
+        if cut:
+            if whole:
+                resp.close()
+                raise StoreError(f"{self.query_url}: the server cut the answer ({cut}); export on the server instead")
+            print(f"kgbuild: warning: the server cut the answer: {cut}", file=sys.stderr)
         if media in (JSON_RESULTS, "application/json"):
             return ox.parse_query_results(resp, ox.QueryResultsFormat.JSON)  # streamed: large answers are fine
         if media in ("application/sparql-results+xml",):
@@ -165,7 +172,7 @@ class RemoteStore:
             return _Triples(ox.Triple(t.subject, t.predicate, t.object) for t in ox.parse(resp, rdf_format))
 
     def _select(self, sparql: str, *, union: bool = False) -> list[dict[str, object]]:
-        result = self.query(sparql, union=union)
+        result = self.query(sparql, union=union, whole=True)
         names = [v.value for v in result.variables]
         return [{n: sol[n] for n in names} for sol in result]
 
@@ -215,13 +222,14 @@ class RemoteStore:
 
     def quads(self, graph: str | None = None) -> Iterator[ox.Quad]:
         pattern = f"GRAPH <{graph}> {{ ?s ?p ?o }} BIND(<{graph}> AS ?g)" if graph else "GRAPH ?g { ?s ?p ?o }"
-        for sol in self.query(f"SELECT ?s ?p ?o ?g WHERE {{ {pattern} }}", union=False):
+        for sol in self.query(f"SELECT ?s ?p ?o ?g WHERE {{ {pattern} }}", union=False, whole=True):
             yield ox.Quad(sol["s"], sol["p"], sol["o"], sol["g"])
 
     def dump(self, output: object, fmt: ox.RdfFormat, graph: str | None = None) -> None:
         """Write the store (or one graph) like Store.dump, read with SPARQL queries so that any server will do."""
         if graph is not None:
-            triples = self.query(f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}", union=False)
+            triples = self.query(f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}", union=False,
+                                 whole=True)
             ox.serialize(triples, output, format=fmt)
         elif fmt.supports_datasets:
             ox.serialize(self.quads(), output, format=fmt)
