@@ -135,6 +135,12 @@ class Annotator:
             by_title.setdefault(title, []).append(form)
         for title, forms in by_title.items():
             add("title", title, forms, self.titles)
+        by_qid = {st.qid: st.id for st in self.gaz.states.values() if st.qid}
+        self.successions: dict[str, tuple[dt.date, str]] = {}
+        for entry in yaml.safe_load((self.dir / "lexicon" / "successions.yaml").read_text(encoding="utf-8")):
+            if entry["qid"] in by_qid and entry["meant"] in by_qid:
+                until = entry["until"] if isinstance(entry["until"], dt.date) else dt.date.fromisoformat(entry["until"])
+                self.successions[by_qid[entry["qid"]]] = (until, by_qid[entry["meant"]])
         rules = yaml.safe_load((self.dir / "rules" / "officials.yaml").read_text(encoding="utf-8"))
         self.official_rules = {r["id"]: r for r in rules["rules"]}
         self.matcher = Matcher(vocab)
@@ -146,8 +152,8 @@ class Annotator:
         text = article.text
         doc = self.nlp.make_doc(text)
         sentences = self._sentences(doc)
-        spans = self._entities(doc)
         ref = article.reference_date
+        spans = self._entities(doc, ref)
         mentions: list[Mention] = []
         for span, (kind, key) in spans:
             mentions.extend(self._entity_mentions(doc, span, kind, key))
@@ -201,7 +207,7 @@ class Annotator:
                 merged.append((s, e))
         return [Sentence(s, e, text[s:e]) for s, e in merged]
 
-    def _entities(self, doc: Doc) -> list[tuple[Span, tuple[str, str]]]:
+    def _entities(self, doc: Doc, ref: dt.date | None = None) -> list[tuple[Span, tuple[str, str]]]:
         spans = []
         for match_id, start, end in self.phrases(doc):
             label = self.nlp.vocab.strings[match_id]
@@ -217,6 +223,8 @@ class Annotator:
             kind, key = self.labels[span.label_]
             if kind == "state" and self.gaz.states[key].ambiguous and not self._state_context(doc, span):
                 continue
+            if kind in ("state", "adj") and key in self.successions and ref and ref < self.successions[key][0]:
+                key = self.successions[key][1]
             for tok in span:
                 tok._.kind = "capital" if kind == "city" and span.text in self.capital_of else kind
                 tok._.key = key
@@ -246,9 +254,12 @@ class Annotator:
 
     def _entity_mentions(self, doc: Doc, span: Span, kind: str, key: str) -> list[Mention]:
         start, end = span.start_char, span.end_char
+        prev = doc[span.start - 1].lower_ if span.start > 0 else ""
+        # "Ambassador to Washington" names a post, not where something happens.
+        after_title = span.start > 1 and doc[span.start - 2]._.kind == "title"
+        located = prev in LOCATIVE and not after_title
         if kind == "state":
-            prev = doc[span.start - 1].lower_ if span.start > 0 else ""
-            return [Mention("state", start, end, span.text, key, None, "place" if prev in LOCATIVE else "name")]
+            return [Mention("state", start, end, span.text, key, None, "place" if located else "name")]
         if kind == "adj":
             return [Mention("state", start, end, span.text, key, None, "adjective")]
         if kind == "org":
@@ -261,11 +272,11 @@ class Annotator:
             place_id = self.place_by_name.get(span.text, key)
             place = self.gaz.places.get(place_id)
             state = self.capital_of.get(span.text)
+            if after_title:
+                return [Mention("state", start, end, span.text, state, None, "title")] if state else []
             out = [Mention("city", start, end, span.text, place_id, place.state if place else state)]
             if state:
-                prev = doc[span.start - 1].lower_ if span.start > 0 else ""
-                role = "place" if prev in LOCATIVE else "capital"
-                out.append(Mention("state", start, end, span.text, state, None, role))
+                out.append(Mention("state", start, end, span.text, state, None, "place" if located else "capital"))
             return out
         if kind == "title":
             return [Mention("title", start, end, span.text, key)]
@@ -307,13 +318,13 @@ class Annotator:
             state = self._state_of(span)
             if rule.get("title_from") == "previous" and previous:
                 title = previous["title"]
-            if rule.get("state_from") == "previous" and previous and not state:
-                state = previous["state"]
             if not title:
                 continue
             if not state:
                 holder = self._holder_by_name(name)
                 state = holder.state if holder else None
+            if rule.get("state_from") == "previous" and previous and not state:
+                state = previous["state"]
             if not state and rule_id != "official.counterpart":
                 # Wire style names a home official without the state: "Prime Minister X" datelined from X's capital.
                 state = self._dateline_state(article)

@@ -126,6 +126,7 @@ class Agreement:
     currency: str | None = None
     target_date: dt.date | None = None
     evidence: list[Evidence] = field(default_factory=list)
+    generic: bool = False  # named only generically ("the agreement"): may be one named more precisely
 
 
 @dataclass

@@ -36,6 +36,8 @@ class _Hit:
     end: int
     lower_tokens: list[str]  # the sentence's tokens, lower-cased
     trigger_index: int  # index of the trigger's first token in the sentence
+    length: int  # tokens in the trigger
+    definite: bool  # "the agreement", "this accord": may refer to one named before
 
 
 class RuleSet:
@@ -54,7 +56,9 @@ class RuleSet:
         self.not_event = set(cues["not_an_event"])
         self.conclude = set(cues["conclude"])
         self.not_concluded = set(cues["not_concluded"])
-        self.planned = set(cues["planned"])
+        self.planned = [tuple(c.split()) for c in cues["planned"]]
+        self.planned_meeting = self.planned + [tuple(c.split()) for c in cues["planned_meeting"]]
+        self.anaphoric = set(cues["anaphoric"])
         self.ongoing = [tuple(c.split()) for c in cues["ongoing"]]
         self.mediation = set(cues["mediation"])
         self.anaphora = set(cues["anaphora"])
@@ -74,7 +78,9 @@ class RuleSet:
             states = _ordered_unique(m.key for m in mentions if m.kind == "state" and m.key)
             people = _ordered_unique(m.key for m in mentions if m.kind == "person")
             person_states = _ordered_unique(officials[p].state for p in people if officials[p].state)
-            hits = [h for h in self._hits(sentence) if not self._negated(h)]
+            # An all-capitals line is a wire headline: it repeats the story's first sentence and hides names.
+            shouting = not any(c.islower() for c in sentence.text)
+            hits = [] if shouting else [h for h in self._hits(sentence) if not self._negated(h)]
             if hits:
                 if True:
                     meeting_hits = [h for h in hits if h.family == "meeting"]
@@ -101,12 +107,13 @@ class RuleSet:
             span = doc[start:end]
             hits.append(_Hit(rule["id"], rule["kind"], rule["family"], rule.get("date_group", rule["family"]),
                              sentence.start + span.start_char,
-                             sentence.start + span.end_char, lower, start))
+                             sentence.start + span.end_char, lower, start, end - start,
+                             any(t in self.anaphoric for t in lower[max(0, start - 2): start])))
         hits.sort(key=lambda h: h.start)
         return hits
 
     def _not_concluded(self, hit: _Hit) -> bool:
-        window = hit.lower_tokens[max(0, hit.trigger_index - 4): hit.trigger_index + 6]
+        window = hit.lower_tokens[: hit.trigger_index + 6]
         if any(t in self.not_concluded for t in window):
             after = hit.lower_tokens[hit.trigger_index: hit.trigger_index + 6]
             return not any(t in ("signed", "initialled", "initialed", "reached", "concluded") for t in after)
@@ -116,19 +123,25 @@ class RuleSet:
         """Proposals, hopes, calls, phone calls and letters before the trigger: not an event."""
         return any(t in self.not_event for t in hit.lower_tokens[: hit.trigger_index])
 
-    def _status(self, hit: _Hit, text_lower: str, date: dt.date | None, ref: dt.date | None, family: str) -> str:
-        before = hit.lower_tokens[max(0, hit.trigger_index - 6): hit.trigger_index + 1]
-        planned = any(t in self.planned for t in before) or " to be " in f" {' '.join(before)} "
+    def _status(self, hit: _Hit, family: str) -> str:
+        words = hit.lower_tokens
+        end = hit.trigger_index + hit.length
+        start = max(0, hit.trigger_index - 10)
+        for i in range(hit.trigger_index - 1, start - 1, -1):  # the clause the trigger is in
+            if words[i] in (",", ";", ":", "--"):
+                start = i + 1
+                break
+        before = words[start:end]
+        planned = _has_cue(before, self.planned if family == "agreement" else self.planned_meeting)
         if family == "agreement":
-            return "planned" if planned and not any(t in ("signed", "initialled", "reached") for t in before) \
-                else "concluded"
-        if planned or (date and ref and date > ref):
+            after = words[end: end + 4]
+            if any(t in ("signed", "initialled", "initialed", "reached") for t in before):
+                return "concluded"
+            return "planned" if planned or _has_cue(after, [("will",), ("to", "be"), ("would",)]) else "concluded"
+        if planned:
             return "planned"
-        words = hit.lower_tokens[max(0, hit.trigger_index - 6): hit.trigger_index + 4]
-        for cue in self.ongoing:
-            n = len(cue)
-            if any(tuple(words[i:i + n]) == cue for i in range(len(words) - n + 1)):
-                return "ongoing"
+        if _has_cue(words[max(0, hit.trigger_index - 6): end + 3], self.ongoing):
+            return "ongoing"
         return "held"
 
     def _meeting(self, hits: list[_Hit], all_hits: list[_Hit], sentence: Sentence, mentions: list[Mention],
@@ -152,9 +165,9 @@ class RuleSet:
         if len(parts) < 2:
             return None
         date_mention = _owned(_event_dates(mentions, sentence), hit, all_hits, by_family=True)
-        status = self._status(hit, sentence.text.lower(), None, ref, "meeting")
-        date = _date_value(date_mention, status)
-        if date_mention is not None and status == "held" and date and ref and date > ref:
+        status = self._status(hit, "meeting")
+        date = _date_value(date_mention, status, ref)
+        if date_mention is not None and status in ("held", "ongoing") and date and ref and date > ref:
             status = "planned"
         if kind == "visit" and host is None:
             host = _visit_host(mentions, hit, parts)
@@ -183,10 +196,6 @@ class RuleSet:
         parties = [s for s in _ordered_unique([*states, *person_states]) if s not in mediators]
         if len(parties) < 2 and (set(lower) & self.anaphora) and len(previous_states) >= 2:
             parties = _ordered_unique([*parties, *(s for s in previous_states if s not in mediators)])
-        has_org = any(m.kind == "org" for m in mentions)
-        if len(parties) == 1 and not has_org and parties[0] in main:
-            # "Sharif said ... signing of 37 MoUs": one side named, the other is the article's other main state.
-            parties = _ordered_unique([*parties, *(s for s in main if s not in mediators)])
         if not parties:
             parties = [s for s in main if s not in mediators]
         if not parties:
@@ -200,7 +209,7 @@ class RuleSet:
             if hit.kind in seen_kinds:
                 continue
             seen_kinds.add(hit.kind)
-            status = self._status(hit, sentence.text.lower(), None, ref, "agreement")
+            status = self._status(hit, "agreement")
             # Each value goes to the agreement whose trigger is nearest to it.
             value = _owned(money, hit, hits)
             count = next((c for c in counts if COUNT_KIND.get(c.key or "", "x") == hit.kind), None) \
@@ -208,9 +217,10 @@ class RuleSet:
             deadline = next((d for d in dates if d.role == "deadline"), None) if hit.kind == "target" else None
             when = _owned(_event_dates(mentions, sentence), hit, all_hits, by_family=True)
             out.append(Agreement(
-                kind=hit.kind, status=status, parties=parties, mediators=mediators,
+                kind=hit.kind, generic=hit.kind == "treaty" and hit.definite, status=status, parties=parties,
+                mediators=mediators,
                 count=count.value if count is not None and hit.kind != "target" else None,
-                date=_date_value(when, "planned" if status == "planned" else "held"),
+                date=_date_value(when, "planned" if status == "planned" else "held", ref),
                 amount=float(value.value[0]) if value is not None else None,
                 currency=value.value[1] if value is not None else None,
                 target_date=deadline.value.future if deadline is not None else None,
@@ -330,13 +340,21 @@ def _event_dates(mentions: list[Mention], sentence: Sentence) -> list[Mention]:
     return out
 
 
-def _date_value(mention: Mention | None, status: str) -> dt.date | None:
+def _date_value(mention: Mention | None, status: str, ref: dt.date | None = None) -> dt.date | None:
+    """The day a date mention gives: the past reading for held events, the future one for planned events,
+    and for ongoing ones ("begins a visit on Tuesday") the reading nearest the article's day."""
     if mention is None or mention.value is None:
         return None
     d = mention.value
     if getattr(d, "precision", "day") != "day":
         return None
+    if status == "ongoing" and ref and d.past and d.future:
+        return min((d.past, d.future), key=lambda day: abs((day - ref).days))
     return d.future if status == "planned" else d.past
+
+
+def _has_cue(words: list[str], cues: list[tuple[str, ...]]) -> bool:
+    return any(tuple(words[i:i + len(c)]) == c for c in cues for i in range(len(words) - len(c) + 1))
 
 
 # -- merging: the same event mentioned several times is one fact ------------------------------------
@@ -379,7 +397,7 @@ def _merge_agreements(agreements: list[Agreement]) -> list[Agreement]:
     agreements = sorted(agreements, key=lambda a: -len(a.parties))
     out: list[Agreement] = []
     for a in agreements:
-        if a.kind == "treaty" and frozenset(a.parties) in specific:
+        if a.generic and frozenset(a.parties) in specific:
             a.kind = next(o.kind for o in agreements if o.kind != "treaty" and set(o.parties) == set(a.parties))
         for o in out:
             if o.kind != a.kind or not set(a.parties) <= set(o.parties):

@@ -25,14 +25,12 @@ SH = "http://www.w3.org/ns/shacl#"
 PREFIXES = {
     "kg": KG, "kgr": KGR, "schema": SCHEMA, "org": ORG, "sem": SEM, "prov": PROV, "oa": OA, "wd": WD,
     "rdf": RDF, "rdfs": RDFS, "owl": OWL, "xsd": XSD, "skos": SKOS,
-    "article": KGR + "article/", "state": KGR + "state/", "place": KGR + "place/", "org": ORG,
+    "article": KGR + "article/", "state": KGR + "state/", "place": KGR + "place/",
     "person": KGR + "person/", "position": KGR + "position/", "event": KGR + "event/",
     "agreement": KGR + "agreement/", "organization": KGR + "organization/",
 }
 
-SPARQL_PREFIXES = "".join(
-    f"PREFIX {p}: <{iri}>\n" for p, iri in PREFIXES.items() if p not in ("org",)
-) + f"PREFIX org: <{ORG}>\n"
+SPARQL_PREFIXES = "".join(f"PREFIX {p}: <{iri}>\n" for p, iri in PREFIXES.items())
 
 
 def slug(text: str) -> str:
