@@ -14,6 +14,7 @@ import logging
 import os
 import signal
 import sys
+import threading
 import time
 from importlib import resources
 from pathlib import Path
@@ -425,7 +426,8 @@ def serve(store: str, host: str = "127.0.0.1", port: int = 5000, *, timeout: flo
     def _stop(signum: int, frame: object) -> None:
         raise KeyboardInterrupt  # let waitress and the finally below clean up
 
-    signal.signal(signal.SIGTERM, _stop)
+    if threading.current_thread() is threading.main_thread():  # signals can only be set there
+        signal.signal(signal.SIGTERM, _stop)
     log.info("kgbuild serve: http://%s:%d/ (store %s, %d threads, timeout %g s, updates %s)", host, port, store,
              threads, timeout, "enabled" if token else "disabled")
     try:
