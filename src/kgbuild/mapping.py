@@ -9,6 +9,7 @@ import pyoxigraph as ox
 from . import gazetteer as gaz
 from .records import Agreement, Facts, Meeting, Official
 from .vocab import (
+    ENTITIES_GRAPH,
     KG,
     OA,
     OWL,
@@ -51,6 +52,7 @@ def _date(day: dt.date) -> ox.Literal:
     return ox.Literal(day.isoformat(), datatype=_n(XSD + "date"))
 
 
+ENTITIES = _n(ENTITIES_GRAPH)
 A = _n(RDF + "type")
 LABEL = _n(RDFS + "label")
 SAME = _n(OWL + "sameAs")
@@ -58,25 +60,34 @@ DERIVED = _n(PROV + "wasDerivedFrom")
 
 
 class GraphBuilder:
+    """Collects an article's triples, and apart from them the descriptions of the shared entities it names."""
+
     def __init__(self, graph: str, text: str) -> None:
         self.graph = _n(graph)
         self.text = text  # the article text the evidence offsets point into
         self.quads: list[ox.Quad] = []
+        self.entities: list[ox.Quad] = []
         self._seen: set = set()
 
     def add(self, s: ox.NamedNode | ox.BlankNode, p: str, o: ox.NamedNode | ox.Literal | ox.BlankNode) -> None:
-        q = ox.Quad(s, _n(p), o, self.graph)
+        self._put(self.quads, ox.Quad(s, _n(p), o, self.graph))
+
+    def describe(self, s: ox.NamedNode, p: str, o: ox.NamedNode | ox.Literal) -> None:
+        """A statement about a shared entity, true whatever the article: it goes to the entities graph."""
+        self._put(self.entities, ox.Quad(s, _n(p), o, ENTITIES))
+
+    def _put(self, target: list[ox.Quad], q: ox.Quad) -> None:
         if q not in self._seen:
             self._seen.add(q)
-            self.quads.append(q)
+            target.append(q)
 
 
 class Mapper:
     def __init__(self, gazetteers: gaz.Gazetteers | None = None) -> None:
         self.gaz = gazetteers or gaz.load()
 
-    def map(self, facts: Facts) -> tuple[str, list[ox.Quad]]:
-        """The article graph's IRI and its quads."""
+    def map(self, facts: Facts) -> tuple[str, list[ox.Quad], list[ox.Quad]]:
+        """The article graph's IRI, its quads, and the quads describing the shared entities it names."""
         article = facts.annotated.article
         iri = article_iri(article.key)
         g = GraphBuilder(iri, article.text)
@@ -97,7 +108,7 @@ class Mapper:
         year = article.date.year if article.date else None
 
         for state in facts.states:
-            self._state(g, state)
+            g.add(art, SCHEMA + "mentions", self._state(g, state))
         if article.dateline:
             place = self._place_by_name(article.dateline)
             if place:
@@ -113,19 +124,19 @@ class Mapper:
         for a in facts.agreements:
             counter += 1
             self._agreement(g, a, agreement_iri(article.key, counter), art, iri)
-        return iri, g.quads
+        return iri, g.quads, g.entities
 
     # -- entities -------------------------------------------------------------------------------
     def _state(self, g: GraphBuilder, state_id: str) -> ox.NamedNode:
         node = _n(state_iri(state_id))
         entry = self.gaz.states.get(state_id)
-        g.add(node, RDF + "type", _n(KG + "State"))
+        g.describe(node, RDF + "type", _n(KG + "State"))
         if entry:
-            g.add(node, RDFS + "label", _en(entry.name))
+            g.describe(node, RDFS + "label", _en(entry.name))
             if entry.qid:
-                g.add(node, OWL + "sameAs", _n(WD + entry.qid))
+                g.describe(node, OWL + "sameAs", _n(WD + entry.qid))
             if entry.iso2 and not entry.historical:
-                g.add(node, KG + "isoCode", ox.Literal(entry.iso2))
+                g.describe(node, KG + "isoCode", ox.Literal(entry.iso2))
         return node
 
     def _place_by_name(self, name: str) -> str | None:
@@ -138,20 +149,20 @@ class Mapper:
     def _place(self, g: GraphBuilder, place_id: str) -> ox.NamedNode:
         node = _n(place_iri(place_id))
         entry = self.gaz.places.get(place_id)
-        g.add(node, RDF + "type", _n(KG + "Place"))
+        g.describe(node, RDF + "type", _n(KG + "Place"))
         if entry:
-            g.add(node, RDFS + "label", _en(entry.name))
+            g.describe(node, RDFS + "label", _en(entry.name))
             if entry.qid:
-                g.add(node, OWL + "sameAs", _n(WD + entry.qid))
+                g.describe(node, OWL + "sameAs", _n(WD + entry.qid))
             if entry.state:
-                g.add(node, KG + "inState", self._state(g, entry.state))
+                g.describe(node, KG + "inState", self._state(g, entry.state))
         return node
 
     def _official(self, g: GraphBuilder, o: Official, art: ox.NamedNode, year: int | None) -> None:
         node = _n(person_iri(o.key))
-        g.add(node, RDF + "type", _n(KG + "Official"))
-        g.add(node, RDF + "type", _n(SCHEMA + "Person"))
-        g.add(node, RDFS + "label", _en(o.name))
+        g.describe(node, RDF + "type", _n(KG + "Official"))
+        g.describe(node, RDF + "type", _n(SCHEMA + "Person"))
+        g.describe(node, RDFS + "label", _en(o.name))
         g.add(node, PROV + "wasDerivedFrom", art)
         if o.state:
             g.add(node, KG + "represents", self._state(g, o.state))
@@ -160,17 +171,17 @@ class Mapper:
                 else slug(o.title)
             pos = _n(position_iri(pos_id))
             g.add(node, KG + "holds", pos)
-            g.add(pos, RDF + "type", _n(KG + "Position"))
-            g.add(pos, KG + "title", ox.Literal(o.title))
+            g.describe(pos, RDF + "type", _n(KG + "Position"))
+            g.describe(pos, KG + "title", ox.Literal(o.title))
             g.add(pos, PROV + "wasDerivedFrom", art)
             if o.state in self.gaz.states:
-                g.add(pos, RDFS + "label", _en(f"{o.title} of {self.gaz.states[o.state].name}"))
-                g.add(pos, KG + "ofState", self._state(g, o.state))
+                g.describe(pos, RDFS + "label", _en(f"{o.title} of {self.gaz.states[o.state].name}"))
+                g.describe(pos, KG + "ofState", self._state(g, o.state))
                 entry = self.gaz.positions.get((o.state, o.title))
                 if entry and entry.qid:
-                    g.add(pos, OWL + "sameAs", _n(WD + entry.qid))
+                    g.describe(pos, OWL + "sameAs", _n(WD + entry.qid))
             else:
-                g.add(pos, RDFS + "label", _en(o.title))
+                g.describe(pos, RDFS + "label", _en(o.title))
             self._evidence(g, pos, art, o.mentions[0][0], o.mentions[0][1], o.rule, g.graph.value)
         if o.state and o.title and year:
             holder = self.gaz.holder(o.state, o.title, year)

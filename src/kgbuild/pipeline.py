@@ -64,13 +64,13 @@ def process(article: Article, *, validate: bool = True) -> Outcome:
 
     try:
         _, _, mapper = _stages()
-        iri, quads = mapper.map(extract(article))
+        iri, quads, entities = mapper.map(extract(article))
         if validate:
-            result = shacl(quads)
+            result = shacl([*quads, *entities])
             if not result.conforms:
                 return Outcome(article.source, iri, error="does not conform to the shapes (see the report)",
                                report=result.report, warnings=article.warnings)
-        graph = ArticleGraph.of(iri, quads)
+        graph = ArticleGraph.of(iri, quads, entities)
         return Outcome(article.source, iri, graph, warnings=article.warnings, triples=graph.ntriples.count("\n"))
     except Exception as exc:  # noqa: BLE001 - one bad article must not stop the batch
         return Outcome(article.source, error=f"internal error: {type(exc).__name__}: {exc}",

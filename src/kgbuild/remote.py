@@ -42,7 +42,7 @@ from typing import IO
 
 import pyoxigraph as ox
 
-from .store import DIGEST, ArticleGraph, StoreError, _graph_block
+from .store import DIGEST, ArticleGraph, StoreError, _graph_block, replace_update
 from .vocab import ONTOLOGY_GRAPH
 
 JSON_RESULTS = "application/sparql-results+json"
@@ -253,9 +253,7 @@ class RemoteStore:
         stored = self.digests([g.iri for g in graphs])
         changed = [g for g in graphs if stored.get(g.iri) != g.digest]
         if changed:
-            parts = [f"DROP SILENT GRAPH <{g.iri}>" for g in changed]
-            parts.append("INSERT DATA {\n" + "".join(_graph_block(g.iri, g.ntriples) for g in changed) + "}")
-            self.update(" ;\n".join(parts))
+            self.update(replace_update(changed))
         return len(changed), len(graphs) - len(changed)
 
     def load_ontology(self, turtle_paths: Iterable[Path]) -> None:

@@ -8,7 +8,9 @@ import unicodedata
 
 KG = "https://w3id.org/kgbuild/ontology#"
 KGR = os.environ.get("KGBUILD_BASE", "https://w3id.org/kgbuild/resource/")
+
 ONTOLOGY_GRAPH = "https://w3id.org/kgbuild/ontology"
+ENTITIES_GRAPH = KGR + "entities"  # shared descriptions of states, places, organisations, positions, people
 SCHEMA = "http://schema.org/"
 ORG = "http://www.w3.org/ns/org#"
 SEM = "http://semanticweb.cs.vu.nl/2009/11/sem/"
