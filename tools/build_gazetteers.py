@@ -1,0 +1,145 @@
+#!/usr/bin/env python3
+"""Generate the gazetteers in mappings/gazetteers/ from the Wikidata reference tables and our overrides.
+
+    python tools/build_gazetteers.py [--wikidata ../shared/wikidata]
+
+Inputs: countries.csv and office-holders-2022.csv (see SOURCES.md), mappings/gazetteers/overrides.yaml.
+Outputs (committed, so a build never needs these inputs): states.yaml, places.yaml, organizations.yaml,
+positions.csv, holders.csv.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import re
+import sys
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+OUT = ROOT / "mappings" / "gazetteers"
+
+
+def slug(text: str) -> str:
+    import unicodedata
+
+    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
+    return re.sub(r"[^a-z0-9]+", "-", text).strip("-")
+
+
+def plural(word: str) -> str | None:
+    if word.endswith(("ese", "ch", "sh", "ss", "Swiss")) or " " in word:
+        return None
+    return word + "s"
+
+
+def build_states(countries: list[dict], overrides: dict) -> list[dict]:
+    out = []
+    extra = overrides["states"]
+    for row in countries:
+        if row["is_independent_country_codes"] != "Yes" and row["iso2"] != "TW":
+            continue
+        iso = row["iso2"]
+        o = extra.get(iso, {})
+        name = o.get("name", row["name"])
+        names = [n for n in dict.fromkeys([name, row["name"], *o.get("names", [])]) if n]
+        demonyms = [d.strip() for d in re.split(r",| or ", row["demonym_mledoze"]) if d.strip()]
+        adjectives = list(dict.fromkeys([*o.get("adjectives", []), *demonyms]))
+        adjectives += [p for a in adjectives if (p := plural(a)) and p not in adjectives and a in demonyms]
+        capitals = o.get("capitals") or [c for c in dict.fromkeys(
+            [row["capital_name_mledoze"], row["capital_name_country_codes"]]) if c]
+        out.append({
+            "id": iso.lower(), "name": name, "qid": row["qid"] or None, "iso2": iso,
+            "names": names, "abbreviations": o.get("abbreviations", []), "adjectives": adjectives,
+            "capitals": capitals, "historical": False, "ambiguous": bool(o.get("ambiguous", False)),
+        })
+    current_capitals = {c for s in out for c in s["capitals"]}
+    for h in overrides["historical"]:
+        # A seat that a state of today also has ("Moscow") is read by date instead: see successions.yaml.
+        capitals = [c for c in h.get("capitals", []) if c not in current_capitals]
+        out.append({
+            "id": h["id"], "name": h["name"], "qid": h.get("qid"), "iso2": None,
+            "names": list(dict.fromkeys([h["name"], *h.get("names", [])])),
+            "abbreviations": h.get("abbreviations", []), "adjectives": h.get("adjectives", []),
+            "capitals": capitals, "historical": True, "ambiguous": False,
+            "start": h.get("start"), "end": h.get("end"),
+        })
+    # A surface form must name one state; where two claim it, the current sovereign state keeps it.
+    seen: dict[str, str] = {}
+    for s in out:
+        for field in ("abbreviations", "adjectives"):
+            kept = []
+            for form in s[field]:
+                if form in seen and seen[form] != s["id"]:
+                    continue
+                seen[form] = s["id"]
+                kept.append(form)
+            s[field] = kept
+    return out
+
+
+def build_places(states: list[dict], overrides: dict) -> list[dict]:
+    by_iso = {s["iso2"]: s["id"] for s in states if s["iso2"]}
+    ids = {s["id"] for s in states}
+    places: dict[str, dict] = {}
+    for p in overrides["places"]:
+        state = p.get("state")
+        state = by_iso.get(state, state if state in ids else None)
+        places[slug(p["name"])] = {"id": slug(p["name"]), "name": p["name"], "qid": p.get("qid"), "state": state,
+                                   "aliases": p.get("aliases", [])}
+    for s in states:
+        for cap in s["capitals"]:
+            if slug(cap) not in places and not any(cap in p["aliases"] for p in places.values()):
+                places[slug(cap)] = {"id": slug(cap), "name": cap, "qid": None, "state": s["id"], "aliases": []}
+    return sorted(places.values(), key=lambda p: p["id"])
+
+
+TITLE_FIXES = {"prime minister": "Prime Minister", "president": "President", "federal chancellor": "Chancellor",
+               "emir": "Emir", "monarch": "Monarch", "premier": "Premier"}
+
+
+def build_positions(holders_rows: list[dict], states: list[dict]) -> tuple[list[dict], list[dict]]:
+    by_qid = {s["qid"]: s["id"] for s in states if s["qid"]}
+    positions: dict[tuple[str, str], dict] = {}
+    holders = []
+    for r in holders_rows:
+        state = by_qid.get(r["countryid"])
+        label = r["positionLabel"]
+        if not state or " of " not in label:
+            continue
+        raw = label.split(" of ")[0]
+        title = TITLE_FIXES.get(raw.lower(), raw[:1].upper() + raw[1:])
+        positions[(state, title)] = {"state": state, "title": title, "label": label, "qid": r["position"]}
+        holders.append({"state": state, "title": title, "name": r["officeholderLabel"], "qid": r["officeholder"],
+                        "start": r["start_year"], "end": r["end_year"]})
+    return sorted(positions.values(), key=lambda p: (p["state"], p["title"])), holders
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--wikidata", type=Path, default=ROOT.parent / "shared" / "wikidata")
+    args = ap.parse_args()
+    overrides = yaml.safe_load((OUT / "overrides.yaml").read_text(encoding="utf-8"))
+    countries = list(csv.DictReader((args.wikidata / "countries.csv").open(encoding="utf-8")))
+    holders_rows = list(csv.DictReader((args.wikidata / "office-holders-2022.csv").open(encoding="utf-8")))
+    states = build_states(countries, overrides)
+    places = build_places(states, overrides)
+    positions, holders = build_positions(holders_rows, states)
+    header = "# Generated by tools/build_gazetteers.py from the sources in SOURCES.md; edit overrides.yaml instead.\n"
+    for name, data in (("states", states), ("places", places), ("organizations", overrides["organizations"])):
+        text = yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=120)
+        (OUT / f"{name}.yaml").write_text(header + text, encoding="utf-8")
+    for name, rows in (("positions", positions), ("holders", holders)):
+        with (OUT / f"{name}.csv").open("w", encoding="utf-8", newline="") as fh:
+            w = csv.DictWriter(fh, fieldnames=list(rows[0]))
+            w.writeheader()
+            w.writerows(rows)
+    print(f"{len(states)} states, {len(places)} places ({sum(1 for p in places if p['qid'])} with QIDs), "
+          f"{len(overrides['organizations'])} organisations, {len(positions)} positions, {len(holders)} holders")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
