@@ -42,6 +42,7 @@ import click
 
 from .records import Article, InputError
 from .store import DIGEST, ArticleGraph, Store, StoreError
+from .vocab import ENTITIES_GRAPH
 
 SHARD_PATTERN = "part-{:05d}.nq"
 REJECTED = "rejected.jsonl"
@@ -62,10 +63,16 @@ class ShardSummary:
                 f"{self.triples} triples, {self.seconds:.1f} s")
 
 
+def _as_quads(ntriples: str, graph: str) -> str:
+    """N-Triples lines as N-Quads: the graph name put before each final dot."""
+    suffix = f" <{graph}> .\n"
+    return "".join(line[:-1].rstrip() + suffix for line in ntriples.splitlines() if line)
+
+
 def _quad_lines(graph: ArticleGraph) -> str:
-    """An article graph as N-Quads: its N-Triples lines with the graph name put before the final dot."""
-    suffix = f" <{graph.iri}> .\n"
-    return "".join(line[:-1].rstrip() + suffix for line in graph.ntriples.splitlines() if line)
+    """An article as a block of N-Quads: its shared entity descriptions (in ENTITIES_GRAPH), then its own graph,
+    its digest last, so that a reader knows where the block ends."""
+    return _as_quads(graph.entities, ENTITIES_GRAPH) + _as_quads(graph.ntriples, graph.iri)
 
 
 def extract_partition(articles: list[Article], process: Callable[[Article], object] | None = None
@@ -205,12 +212,14 @@ def _cores() -> int:
 def read_shard(path: str | Path) -> list[ArticleGraph]:
     """The article graphs of a shard, as `put` takes them.
 
-    A shard holds each graph's quads together, its digest last (as in `ArticleGraph.ntriples`); an article that
-    comes twice (the same input read twice) keeps its later graph, as in `build`.
+    A shard holds each article as a block: its entity descriptions, then its graph, its digest last (as in
+    `ArticleGraph.ntriples`); an article that comes twice (the same input read twice) keeps its later graph, as in
+    `build`.
     """
     graphs: dict[str, ArticleGraph] = {}
     marker = f"<{DIGEST.value}> "
     block: list[str] = []
+    entities: list[str] = []
     with open(path, encoding="utf-8") as fh:
         for number, line in enumerate(fh, 1):
             line = line.rstrip("\n")
@@ -221,12 +230,16 @@ def read_shard(path: str | Path) -> list[ArticleGraph]:
             if not body or not graph.endswith(">"):
                 raise ValueError(f"{path}:{number}: not an N-Quads line of a kgbuild shard")
             iri, triple = graph[:-1], body + " ."
+            if iri == ENTITIES_GRAPH:
+                entities.append(triple)
+                continue
             block.append(triple)
             if triple.startswith(f"<{iri}> {marker}"):
                 graphs.pop(iri, None)  # re-inserted: the order of the shard is kept
-                graphs[iri] = ArticleGraph(iri, "\n".join(block) + "\n", triple.split('"')[1])
-                block = []
-    if block:
+                shared = "\n".join(entities) + "\n" if entities else ""
+                graphs[iri] = ArticleGraph(iri, "\n".join(block) + "\n", triple.split('"')[1], shared)
+                block, entities = [], []
+    if block or entities:
         raise ValueError(f"{path}: ends inside a graph (no digest after its last triples): not a complete shard")
     return list(graphs.values())
 
@@ -258,6 +271,7 @@ def _bulk_load(store: Store, graphs: list[ArticleGraph]) -> tuple[int, int]:
     marker = f"<{DIGEST.value}> "
     body, digests = [], []
     for g in changed:
+        body.append(_as_quads(g.entities, ENTITIES_GRAPH))  # shared descriptions: only ever added, as in put
         suffix = f" <{g.iri}> .\n"
         for line in g.ntriples.splitlines():
             if line.startswith(f"<{g.iri}> {marker}"):
