@@ -17,6 +17,9 @@ class InputError(Exception):
         self.source = source
         self.reason = reason
 
+    def __reduce__(self) -> tuple:  # travels to worker processes
+        return (InputError, (self.source, self.reason))
+
 
 @dataclass(frozen=True)
 class Article:

@@ -42,8 +42,7 @@ from typing import IO
 
 import pyoxigraph as ox
 
-from .store import DIGEST, ArticleGraph, StoreError, _graph_block, replace_update
-from .vocab import ONTOLOGY_GRAPH
+from .store import DIGEST, ArticleGraph, StoreError, ontology_graph, replace_update
 
 JSON_RESULTS = "application/sparql-results+json"
 ACCEPT_ANY = f"{JSON_RESULTS}, application/n-triples;q=0.9, text/turtle;q=0.8, application/rdf+xml;q=0.5"
@@ -257,10 +256,8 @@ class RemoteStore:
         return len(changed), len(graphs) - len(changed)
 
     def load_ontology(self, turtle_paths: Iterable[Path]) -> None:
-        """(Re)load the vocabulary and shapes into their own graph, in one request."""
-        triples = [t for path in turtle_paths for t in ox.parse(path=str(path), format=ox.RdfFormat.TURTLE)]
-        body = ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES).decode("utf-8")
-        self.update(f"DROP SILENT GRAPH <{ONTOLOGY_GRAPH}> ; INSERT DATA {{\n{_graph_block(ONTOLOGY_GRAPH, body)}}}")
+        """Load the vocabulary and shapes into their own graph when they changed, in one request."""
+        self.put([ontology_graph(turtle_paths)])
 
     def graph_store_url(self) -> str | None:
         """The Graph Store Protocol endpoint that takes a whole dataset (N-Quads) by POST, if the server has one."""

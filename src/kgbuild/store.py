@@ -61,6 +61,16 @@ def _sorted_lines(triples: Iterable[ox.Triple | ox.Quad]) -> list[str]:
     return sorted(set(data.decode("utf-8").splitlines()))
 
 
+def ontology_graph(turtle_paths: Iterable[Path]) -> ArticleGraph:
+    """The ontology files as one graph; its digest is that of the files, so an unchanged ontology is not rewritten
+    (its blank nodes would otherwise get new labels on every load)."""
+    paths = list(turtle_paths)
+    digest = hashlib.sha256(b"".join(p.read_bytes() for p in paths)).hexdigest()
+    triples = [t for p in paths for t in ox.parse(path=str(p), format=ox.RdfFormat.TURTLE)]
+    body = ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES).decode("utf-8")
+    return ArticleGraph(ONTOLOGY_GRAPH, body + f'<{ONTOLOGY_GRAPH}> <{DIGEST.value}> "{digest}" .\n', digest)
+
+
 def replace_update(graphs: list[ArticleGraph]) -> str:
     """One SPARQL update that replaces these article graphs and adds their entities: one transaction."""
     parts = [f"DROP SILENT GRAPH <{g.iri}>" for g in graphs]
@@ -123,7 +133,10 @@ class Store:
         return len(self._store)
 
     def dump(self, output: object, fmt: ox.RdfFormat, graph: str | None = None) -> None:
-        if graph is not None:
+        quad_format = fmt in (ox.RdfFormat.N_QUADS, ox.RdfFormat.TRIG)
+        if graph is not None and quad_format:  # keep the graph's name
+            ox.serialize(self.quads(graph), output, format=fmt)
+        elif graph is not None:
             self._store.dump(output, format=fmt, from_graph=ox.NamedNode(graph))
         elif fmt in (ox.RdfFormat.N_QUADS, ox.RdfFormat.TRIG):
             self._store.dump(output, format=fmt)
@@ -147,11 +160,8 @@ class Store:
         return len(changed), len(graphs) - len(changed)
 
     def load_ontology(self, turtle_paths: Iterable[Path]) -> None:
-        """(Re)load the vocabulary and shapes into their own graph, in one transaction."""
-        triples = [t for path in turtle_paths for t in ox.parse(path=str(path), format=ox.RdfFormat.TURTLE)]
-        body = ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES).decode("utf-8")
-        block = _graph_block(ONTOLOGY_GRAPH, body)
-        self._store.update(f"DROP SILENT GRAPH <{ONTOLOGY_GRAPH}> ; INSERT DATA {{\n{block}}}")
+        """Load the vocabulary and shapes into their own graph, when they changed, in one transaction."""
+        self.put([ontology_graph(turtle_paths)])
 
     def update(self, sparql_update: str) -> None:
         self._store.update(sparql_update)
