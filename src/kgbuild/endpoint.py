@@ -33,6 +33,7 @@ from .endpoint_protocol import (
     negotiate,
     remote_iri_refusal,
 )
+from .explore import blueprint as explore_blueprint
 from .store import StoreError
 from .vocab import PREFIXES
 
@@ -110,6 +111,7 @@ def create_app(store_path: str, *, timeout: float = 30.0, token: str | None = No
     app = Flask(__name__)
     app.config.update(MAX_CONTENT_LENGTH=max_request_bytes, MAX_FORM_MEMORY_SIZE=max_request_bytes)
     app.extensions["kgbuild"] = backend
+    app.register_blueprint(explore_blueprint)  # /explore/: article, entity and graph pages (explore.py)
     _configure_logging()
 
     # -- plumbing: access log, CORS, errors ---------------------------------------------------------

@@ -1,0 +1,374 @@
+"""The explore pages (kgbuild/explore.py) over real HTTP, and in a real headless browser.
+
+The server runs `kgbuild serve` in its own process on a loopback port, on a store built from the shared seed and dev
+articles. The browser tests drive Debian's chromium through chromedriver (Selenium); they skip when those are absent,
+except in CI (KGBUILD_REQUIRE_BROWSER=1), where they fail. Screenshots go to artifacts/ (git-ignored).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+import xml.etree.ElementTree as ET
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pyoxigraph as ox
+import pytest
+from conftest import ROOT, shared_path
+
+from kgbuild.explore import Span, anchor, mark_text
+
+SRC = str(ROOT / "src")
+ARTIFACTS = ROOT / "artifacts"
+KG = "https://w3id.org/kgbuild/ontology#"
+KGR = "https://w3id.org/kgbuild/resource/"
+PREFIXES = (f"PREFIX kg: <{KG}>\nPREFIX oa: <http://www.w3.org/ns/oa#>\nPREFIX schema: <http://schema.org/>\n"
+            "PREFIX prov: <http://www.w3.org/ns/prov#>\n")
+
+
+# -- the server ----------------------------------------------------------------------------------------------------
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def http(url: str, params: dict | None = None) -> tuple[int, dict, bytes]:
+    if params:
+        url += "?" + urllib.parse.urlencode(params)
+    try:
+        with urllib.request.urlopen(url, timeout=60) as resp:
+            return resp.status, {k.lower(): v for k, v in resp.headers.items()}, resp.read()
+    except urllib.error.HTTPError as exc:
+        return exc.code, {k.lower(): v for k, v in exc.headers.items()}, exc.read()
+
+
+class Server:
+    def __init__(self, store: Path, log: Path) -> None:
+        self.port = _free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        code = f"from kgbuild.endpoint import serve; serve({str(store)!r}, port={self.port}, workers=2)"
+        env = dict(os.environ, PYTHONPATH=os.pathsep.join([SRC, os.environ.get("PYTHONPATH", "")]))
+        self._log = open(log, "wb")  # noqa: SIM115 - closed in stop()
+        self.proc = subprocess.Popen([sys.executable, "-c", code], stdout=self._log, stderr=self._log, env=env)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(log.read_text())
+            try:
+                if http(self.base + "/health")[0] == 200:
+                    return
+            except OSError:
+                time.sleep(0.1)
+        raise RuntimeError("the server did not start: " + log.read_text())
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        try:
+            self.proc.wait(10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+        self._log.close()
+
+    def select(self, sparql: str) -> list[dict[str, str]]:
+        status, _, body = http(self.base + "/sparql", {"query": PREFIXES + sparql, "format": "json"})
+        assert status == 200, body
+        return [{k: v["value"] for k, v in b.items()} for b in json.loads(body)["results"]["bindings"]]
+
+    def url(self, page: str, iri: str) -> str:
+        return f"{self.base}/explore/{page}?" + urllib.parse.urlencode({"iri": iri})
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Server:
+    seed = shared_path("articles", "seed", "000_a3e0a6f692aefeff.txt")
+    dev = shared_path("articles", "dev", "articles.jsonl")
+    root = tmp_path_factory.mktemp("explore")
+    build = subprocess.run([sys.executable, "-m", "kgbuild.cli", "build", str(seed), str(dev), "--store",
+                            str(root / "store"), "--jobs", "2"], capture_output=True, text=True, timeout=600)
+    assert build.returncode in (0, 1), build.stderr  # 1: some articles rejected; the others are stored
+    srv = Server(root / "store", root / "server.log")
+    yield srv
+    srv.stop()
+
+
+@pytest.fixture(scope="module")
+def busy_article(server: Server) -> dict[str, str]:
+    """The stored article with the most meetings and agreements, and one meeting's evidence."""
+    rows = server.select("""SELECT ?a (COUNT(DISTINCT ?f) AS ?n) WHERE { GRAPH ?a {
+  ?f prov:wasDerivedFrom ?a . { ?f a kg:Meeting } UNION { ?f a kg:Agreement } } }
+GROUP BY ?a ORDER BY DESC(?n) ?a LIMIT 1""")
+    assert rows, "no article with a meeting or agreement in the store"
+    article = rows[0]["a"]
+    ev = server.select(f"""SELECT ?f ?rule ?start ?end ?exact WHERE {{ GRAPH <{article}> {{
+  ?f a kg:Meeting . ?ann oa:hasBody ?f ; kg:rule ?rule ; oa:hasTarget/oa:hasSelector ?p , ?q .
+  ?p oa:start ?start ; oa:end ?end . ?q oa:exact ?exact }} }} ORDER BY ?start LIMIT 1""")
+    if not ev:
+        ev = server.select(f"""SELECT ?f ?rule ?start ?end ?exact WHERE {{ GRAPH <{article}> {{
+  ?f a kg:Agreement . ?ann oa:hasBody ?f ; kg:rule ?rule ; oa:hasTarget/oa:hasSelector ?p , ?q .
+  ?p oa:start ?start ; oa:end ?end . ?q oa:exact ?exact }} }} ORDER BY ?start LIMIT 1""")
+    return {"article": article, **ev[0]}
+
+
+class _Marks(HTMLParser):
+    """Checks that <mark> tags nest and collects the text of each marked span (by id) and all text."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.stack: list[str | None] = []
+        self.text: list[str] = []
+        self.spans: dict[str, list[str]] = {}
+        self.open: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list) -> None:
+        if tag == "mark":
+            a = dict(attrs)
+            self.stack.append(a.get("data-ev"))
+            if a.get("data-ev"):
+                self.spans.setdefault(a["data-ev"], [])
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "mark":
+            assert self.stack, "</mark> without <mark>"
+            self.stack.pop()
+
+    def handle_data(self, data: str) -> None:
+        self.text.append(data)
+        for ev in {e for e in self.stack if e}:
+            self.spans[ev].append(data)
+
+
+# -- without a browser ---------------------------------------------------------------------------------------------
+
+
+def test_mark_text_nests_crossing_spans() -> None:
+    text = "Alpha beta gamma <delta> & epsilon."
+    spans = [Span(0, 16, text[0:16]), Span(6, 24, text[6:24]), Span(6, 10, text[6:10]), Span(11, 35, text[11:35])]
+    html = str(mark_text(text, spans))
+    parser = _Marks()
+    parser.feed(html)
+    assert not parser.stack
+    assert "".join(parser.text) == text  # nothing lost, nothing added
+    for s in spans:
+        assert "".join(parser.spans[s.id]) == text[s.start:s.end]
+        assert html.count(f'id="{s.id}"') == 1  # one element carries the id, the fragment target
+
+
+def test_article_page_marks_every_evidence_span(server: Server, busy_article: dict) -> None:
+    article = busy_article["article"]
+    status, headers, body = http(server.url("article", article))
+    assert status == 200 and headers["content-type"].startswith("text/html")
+    html = body.decode("utf-8")
+    evidence = server.select(f"""SELECT DISTINCT ?start ?end ?exact WHERE {{ GRAPH <{article}> {{
+  ?t oa:hasSource <{article}> ; oa:hasSelector ?p , ?q . ?p oa:start ?start ; oa:end ?end . ?q oa:exact ?exact }} }}""")
+    assert evidence
+    marks = _Marks()
+    marks.feed(html[html.index('id="article-text"'):html.index("</section>", html.index('id="article-text"'))])
+    for e in evidence:
+        span = f"ev-{e['start']}-{e['end']}"
+        assert f'id="{span}"' in html
+        assert "".join(marks.spans[span]) == e["exact"]
+        assert f'href="#{span}"' in html  # linked from its fact
+    assert f'id="{anchor(busy_article["f"])}"' in html
+    assert f"<code>{busy_article['rule']}</code>" in html
+    assert "Conforms" in html
+
+
+def test_article_page_downloads_and_status(server: Server, busy_article: dict) -> None:
+    article = busy_article["article"]
+    html = http(server.url("article", article))[2].decode("utf-8")
+    for fmt, rdf_format in (("turtle", ox.RdfFormat.TURTLE), ("jsonld", ox.RdfFormat.JSON_LD)):
+        href = next(h for h in _links(html) if "/graph-store" in h and f"format={fmt}" in h)
+        status, _, body = http(server.base + href.replace("&amp;", "&"))
+        assert status == 200
+        triples = list(ox.parse(body, rdf_format))
+        assert any(t.subject.value == article for t in triples)
+    assert http(server.url("article", KGR + "article/no-such-article"))[0] == 404
+    assert http(server.url("article", "not an iri"))[0] == 400
+    assert http(server.base + "/explore/article")[0] == 400
+
+
+def test_entity_page_timeline_officials_wikidata(server: Server) -> None:
+    # The state taking part in the most meetings and agreements.
+    state = server.select("""SELECT ?s (COUNT(DISTINCT ?f) AS ?n) WHERE { GRAPH ?g { ?f kg:participant|kg:party|kg:mediator|kg:host|kg:place ?s }
+  GRAPH <https://w3id.org/kgbuild/resource/entities> { ?s a kg:State } } GROUP BY ?s ORDER BY DESC(?n) LIMIT 1""")[0]
+    status, _, body = http(server.url("entity", state["s"]))
+    assert status == 200
+    html = body.decode("utf-8")
+    assert 'class="timeline"' in html
+    assert html.count('<li class="event') == min(int(state["n"]), 200)
+    assert "https://www.wikidata.org/wiki/Q" in html
+    officials = server.select(f"""SELECT DISTINCT ?p WHERE {{ GRAPH ?g {{ ?p kg:represents <{state['s']}> }} }}""")
+    for p in officials[:5]:
+        assert urllib.parse.quote(p["p"], safe=":/") in html or p["p"] in html
+    # A timeline entry links to the article page at the fact.
+    assert "/explore/article?iri=" in html and "#f-" in html
+
+
+def test_entity_pages_of_each_kind_and_redirects(server: Server, busy_article: dict) -> None:
+    for kind in ("Official", "Place", "Position"):
+        rows = server.select(f"""SELECT ?e WHERE {{ GRAPH <https://w3id.org/kgbuild/resource/entities> {{
+  ?e a kg:{kind} }} }} ORDER BY ?e LIMIT 1""")
+        if rows:
+            assert http(server.url("entity", rows[0]["e"]))[0] == 200, kind
+    # A fact's IRI leads to its article page, at the fact.
+    req = urllib.request.Request(server.url("entity", busy_article["f"]))
+    with urllib.request.urlopen(req, timeout=30) as resp:
+        assert "/explore/article?" in resp.url
+    assert http(server.url("entity", KGR + "state/nowhere"))[0] == 404
+
+
+def test_graph_picture_is_svg(server: Server, busy_article: dict) -> None:
+    status, headers, body = http(server.url("graph.svg", busy_article["article"]))
+    assert status == 200 and headers["content-type"].startswith("image/svg+xml")
+    root = ET.fromstring(body)
+    ns = "{http://www.w3.org/2000/svg}"
+    assert root.tag == ns + "svg"
+    assert len(root.findall(f".//{ns}circle")) >= 3
+    labels = [t.text for t in root.findall(f".//{ns}g[@class='edge']/{ns}text")]
+    assert "participant" in labels or "party" in labels
+
+
+def test_index_and_search(server: Server) -> None:
+    status, _, body = http(server.base + "/explore/")
+    assert status == 200 and b"/explore/article?iri=" in body and b"/explore/entity?iri=" in body
+    status, _, body = http(server.base + "/explore/", {"q": 'united "states\\'})
+    assert status == 200
+
+
+def _links(html: str) -> list[str]:
+    return [part.split('"', 1)[0] for part in html.split('href="')[1:]]
+
+
+# -- in a real browser ---------------------------------------------------------------------------------------------
+
+
+def _browser_or_skip() -> tuple[str, str]:
+    chromium = next(filter(None, map(shutil.which, ("chromium", "chromium-browser", "google-chrome"))), None)
+    driver = shutil.which("chromedriver") or next(
+        (p for p in ("/usr/lib/chromium/chromedriver", "/usr/bin/chromedriver") if Path(p).exists()), None)
+    missing = [name for name, path in (("chromium", chromium), ("chromedriver", driver)) if not path]
+    try:
+        import selenium  # noqa: F401
+    except ImportError:
+        missing.append("the selenium package")
+    if missing:
+        reason = (f"{' and '.join(missing)} not installed "
+                  "(apt-get install chromium chromium-driver; pip install selenium)")
+        if os.environ.get("KGBUILD_REQUIRE_BROWSER") == "1":
+            pytest.fail(reason)
+        pytest.skip(reason)
+    return chromium, driver
+
+
+@pytest.fixture
+def browser_factory():
+    chromium, driver_path = _browser_or_skip()
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    drivers, profiles = [], []
+
+    def make(javascript: bool = True):
+        profile = tempfile.mkdtemp(prefix="kgbuild-chromium-")
+        profiles.append(profile)
+        options = webdriver.ChromeOptions()
+        options.binary_location = chromium
+        for arg in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                    "--disable-dev-shm-usage", "--window-size=1400,1000", f"--user-data-dir={profile}"):
+            options.add_argument(arg)
+        if not javascript:
+            options.add_experimental_option("prefs", {"profile.managed_default_content_settings.javascript": 2})
+        driver = webdriver.Chrome(service=Service(executable_path=driver_path), options=options)
+        driver.set_page_load_timeout(60)
+        drivers.append(driver)
+        return driver
+
+    yield make
+    for d in drivers:
+        d.quit()
+    for p in profiles:
+        shutil.rmtree(p, ignore_errors=True)
+
+
+def _screenshot(driver, name: str) -> Path:
+    ARTIFACTS.mkdir(exist_ok=True)
+    path = ARTIFACTS / name
+    driver.save_screenshot(str(path))
+    assert path.stat().st_size > 1000
+    print(f"screenshot: {path}")
+    return path
+
+
+def test_browser_click_fact_highlights_its_sentence(server: Server, busy_article: dict, browser_factory) -> None:
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    driver = browser_factory()
+    driver.get(server.url("article", busy_article["article"]))
+    span_id = f"ev-{busy_article['start']}-{busy_article['end']}"
+    row = driver.find_element(By.ID, anchor(busy_article["f"]))
+    link = row.find_element(By.CSS_SELECTOR, f'a.evlink[data-ev="{span_id}"]')
+    assert link.text == busy_article["rule"]
+    mark = driver.find_element(By.ID, span_id)
+    assert "active" not in mark.get_attribute("class")
+    link.click()
+    WebDriverWait(driver, 10).until(lambda d: "active" in mark.get_attribute("class"))
+    assert mark.get_attribute("textContent") == busy_article["exact"]
+    assert "active" in row.get_attribute("class")
+    assert driver.execute_script("return document.querySelector(':target') && document.querySelector(':target').id") \
+        == span_id
+    assert driver.execute_script("return getComputedStyle(arguments[0]).backgroundColor", mark) == "rgb(255, 159, 67)"
+    assert mark.is_displayed()
+    _screenshot(driver, "explore-article-fact-clicked.png")
+
+    # The other way round: click a sentence, its facts' rows light up.
+    driver.execute_script("window.scrollTo(0, 0)")
+    mark.click()
+    WebDriverWait(driver, 10).until(lambda d: "active" in row.get_attribute("class"))
+
+
+def test_browser_without_javascript_still_shows_the_sentence(server: Server, busy_article: dict,
+                                                              browser_factory) -> None:
+    from selenium.webdriver.common.by import By
+
+    driver = browser_factory(javascript=False)
+    driver.get(server.url("article", busy_article["article"]))
+    span_id = f"ev-{busy_article['start']}-{busy_article['end']}"
+    driver.find_element(By.CSS_SELECTOR, f'#{anchor(busy_article["f"])} a.evlink[data-ev="{span_id}"]').click()
+    mark = driver.find_element(By.ID, span_id)
+    assert driver.execute_script("return document.querySelector(':target').id") == span_id  # CSS :target marks it
+    assert driver.execute_script("return getComputedStyle(arguments[0]).backgroundColor", mark) == "rgb(255, 159, 67)"
+    assert "active" not in mark.get_attribute("class")  # no script ran
+    _screenshot(driver, "explore-article-nojs.png")
+
+
+def test_browser_entity_page(server: Server, browser_factory) -> None:
+    from selenium.webdriver.common.by import By
+
+    state = server.select("""SELECT ?s (COUNT(DISTINCT ?f) AS ?n) WHERE { GRAPH ?g { ?f kg:participant ?s }
+  GRAPH <https://w3id.org/kgbuild/resource/entities> { ?s a kg:State } } GROUP BY ?s ORDER BY DESC(?n) LIMIT 1""")[0]
+    driver = browser_factory()
+    driver.get(server.url("entity", state["s"]))
+    assert driver.find_elements(By.CSS_SELECTOR, "ol.timeline li.event")
+    svg = driver.find_element(By.CSS_SELECTOR, "svg.kg-graph")
+    assert svg.size["width"] > 200
+    _screenshot(driver, "explore-entity.png")
+    # Following a timeline entry opens the article at the fact, marked.
+    entry = driver.find_element(By.CSS_SELECTOR, "ol.timeline li.event a")
+    entry.click()
+    target = driver.execute_script("return document.querySelector(':target') && document.querySelector(':target').id")
+    assert target and target.startswith("f-")
