@@ -218,6 +218,13 @@ from .distributed import shard as _shard_command  # noqa: E402
 main.add_command(_shard_command)
 main.add_command(_load_command)
 
+# Linking to Wikidata beyond the bundled gazetteers (`link --online`) and the linking report (`stats`).
+from .link import link as _link_command  # noqa: E402
+from .link import stats as _stats_command  # noqa: E402
+
+main.add_command(_link_command)
+main.add_command(_stats_command)
+
 
 if __name__ == "__main__":
     main()

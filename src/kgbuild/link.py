@@ -1,0 +1,477 @@
+"""Links to Wikidata beyond the bundled gazetteers, and a report of what is linked.
+
+`kgbuild build` links states, places, organisations, positions and office holders offline, from the data files in
+`mappings/gazetteers/`. `kgbuild link --online` (opt-in; nothing else needs a network) reconciles the entities left
+without a link through the Wikidata API: `wbsearchentities` finds candidates by name, `wbgetentities` gives their
+statements, and a candidate is kept only when its type fits and it is the only one that does:
+
+  kg:State         P31 a (sovereign, historical) state; P297 = our ISO code when two items share the name
+  kg:Place         P31 a city or settlement; P17 = the QID of its kg:inState when we know it
+  kg:Organization  P31 an organisation
+  kg:Position      P31 a position or public office, P1001 (jurisdiction) = the QID of its kg:ofState, and a label or
+                   alias that spells "<title> of [the] <state>" or "<state> <title>"
+  kg:Official      P31 human, and P39 (position held) = the QID of the position we say they hold, in a term that
+                   covers the year of an article naming them; without a known position, the one human of that name
+                   with P27 (citizenship) = the state they represent
+
+No link is made from a name alone when two items share it (Georgia the state and the US state): the type must
+be backed by something else we know (code, country, position) or the name must be unique.
+
+The links go to their own named graph (LINKS_GRAPH), replaced whole in one transaction on every run. API answers are
+cached in a JSON file (default <store>/wikidata-cache.json), so a second run makes no request.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+import time
+import unicodedata
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import click
+
+from . import __version__
+from .store import StoreError, default_location, open_store
+from .vocab import ENTITIES_GRAPH, KG, KGR, OWL, PROV, RDFS, SCHEMA, WD
+
+LINKS_GRAPH = KGR + "links"
+DEFAULT_API = "https://www.wikidata.org/w/api.php"
+USER_AGENT = f"kgbuild/{__version__} (entity linking; https://w3id.org/kgbuild)"
+CLASSES = ("State", "Place", "Organization", "Position", "Official")
+
+# P31 (instance of) values accepted per class.
+STATE_TYPES = {"Q6256", "Q3624078", "Q3024240", "Q7275"}  # country, sovereign state, historical country, state
+PLACE_TYPES = {"Q515", "Q5119", "Q1549591", "Q1637706", "Q200250", "Q486972", "Q3957"}  # city, capital, big city,
+# city with millions of inhabitants, metropolis, human settlement, town
+ORG_TYPES = {"Q43229", "Q484652", "Q245065"}  # organization, international organization, intergovernmental org.
+POSITION_TYPES = {"Q4164871", "Q294414", "Q48352", "Q2285706"}  # position, public office, head of state, of government
+HUMAN = "Q5"
+# Items that carry a name without being a thing of that name: disambiguation page, family name, given names, list.
+NAME_ITEMS = {"Q4167410", "Q101352", "Q202444", "Q12308941", "Q11879590", "Q13406463"}
+
+
+class Offline(Exception):
+    """The Wikidata API cannot be reached."""
+
+
+# -- the API client ----------------------------------------------------------------------------------------------
+class WikidataClient:
+    """GET requests to the MediaWiki API, answered from a JSON cache when it can, at most `rate` a second."""
+
+    def __init__(self, api: str = DEFAULT_API, cache: Path | None = None, rate: float = 5.0,
+                 timeout: float = 20.0) -> None:
+        self.api = api
+        self.cache_path = cache
+        self.cache: dict[str, object] = {}
+        if cache and cache.exists():
+            try:
+                self.cache = json.loads(cache.read_text(encoding="utf-8"))
+            except (OSError, ValueError):
+                self.cache = {}
+        self.interval = 1.0 / rate if rate > 0 else 0.0
+        self.timeout = timeout
+        self.requests = 0
+        self._last = 0.0
+
+    def get(self, **params: str) -> dict:
+        params = {**params, "format": "json"}
+        key = urllib.parse.urlencode(sorted(params.items()))
+        if key in self.cache:
+            return self.cache[key]
+        wait = self._last + self.interval - time.monotonic()
+        if wait > 0:
+            time.sleep(wait)
+        self._last = time.monotonic()
+        request = urllib.request.Request(f"{self.api}?{key}", headers={"User-Agent": USER_AGENT,
+                                                                      "Accept": "application/json"})
+        self.requests += 1
+        try:
+            with urllib.request.urlopen(request, timeout=self.timeout) as resp:
+                data = json.loads(resp.read().decode("utf-8"))
+        except urllib.error.HTTPError as exc:
+            raise Offline(f"the Wikidata API at {self.api} answered HTTP {exc.code}") from None
+        except (urllib.error.URLError, OSError, ValueError) as exc:
+            reason = getattr(exc, "reason", exc)
+            raise Offline(f"cannot reach the Wikidata API at {self.api} ({reason})") from None
+        if "error" in data:
+            raise Offline(f"the Wikidata API at {self.api} refused the request: {data['error'].get('info', '')}")
+        self.cache[key] = data
+        return data
+
+    def save(self) -> None:
+        if self.cache_path:
+            self.cache_path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = self.cache_path.with_suffix(".tmp")
+            tmp.write_text(json.dumps(self.cache, ensure_ascii=False, sort_keys=True), encoding="utf-8")
+            tmp.replace(self.cache_path)
+
+    def search(self, name: str, limit: int = 10) -> list[str]:
+        data = self.get(action="wbsearchentities", search=name, language="en", uselang="en", type="item",
+                        limit=str(limit))
+        return [hit["id"] for hit in data.get("search", [])]
+
+    def entities(self, ids: list[str]) -> dict[str, Item]:
+        out: dict[str, Item] = {}
+        for i in range(0, len(ids), 50):
+            chunk = sorted(set(ids[i:i + 50]))
+            data = self.get(action="wbgetentities", ids="|".join(chunk), props="labels|aliases|claims",
+                            languages="en")
+            for qid, raw in data.get("entities", {}).items():
+                if "missing" not in raw:
+                    out[qid] = Item.of(raw)
+        return out
+
+
+@dataclass
+class Statement:
+    value: str | None  # the item's QID or the string's text
+    start: int | None = None  # years of the P580/P582 qualifiers
+    end: int | None = None
+
+
+@dataclass
+class Item:
+    qid: str
+    names: set[str]
+    claims: dict[str, list[Statement]] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, raw: dict) -> Item:
+        names = {norm(v["value"]) for v in raw.get("labels", {}).values()}
+        names |= {norm(a["value"]) for values in raw.get("aliases", {}).values() for a in values}
+        claims: dict[str, list[Statement]] = {}
+        for prop, statements in raw.get("claims", {}).items():
+            for st in statements:
+                if st.get("rank") == "deprecated":
+                    continue
+                qualifiers = st.get("qualifiers", {})
+                claims.setdefault(prop, []).append(Statement(
+                    _snak_value(st.get("mainsnak", {})), _year(qualifiers.get("P580")), _year(qualifiers.get("P582"))))
+        return cls(raw["id"], names, claims)
+
+    def values(self, prop: str) -> set[str]:
+        return {s.value for s in self.claims.get(prop, []) if s.value}
+
+
+def _snak_value(snak: dict) -> str | None:
+    if snak.get("snaktype") != "value":
+        return None
+    value = snak.get("datavalue", {}).get("value")
+    if isinstance(value, dict):
+        return value.get("id")
+    return value if isinstance(value, str) else None
+
+
+def _year(snaks: list | None) -> int | None:
+    for snak in snaks or []:
+        value = snak.get("datavalue", {}).get("value")
+        if isinstance(value, dict) and "time" in value:
+            m = re.match(r"[+-]?(\d+)-", value["time"])
+            if m:
+                return int(m.group(1))
+    return None
+
+
+def norm(text: str) -> str:
+    """Names compared without case, accents or punctuation: "Chun Doo-hwan" = "chun doo hwan"."""
+    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
+    return " ".join(re.sub(r"[^a-z0-9]+", " ", text).split())
+
+
+# -- what we know of an entity -----------------------------------------------------------------------------------
+@dataclass
+class Entity:
+    iri: str
+    cls: str
+    label: str
+    state_qid: str | None = None  # kg:inState, kg:ofState, kg:represents: that state's QID
+    state_names: tuple[str, ...] = ()
+    iso: str | None = None
+    title: str | None = None
+    position_qid: str | None = None
+    years: frozenset[int] = frozenset()
+
+
+def _rows(store: object, sparql: str) -> list[dict[str, str | None]]:
+    result = store.query(sparql)
+    names = [v.value for v in result.variables]
+    return [{n: (sol[n].value if sol[n] is not None else None) for n in names} for sol in result]
+
+
+PREFIXES = (f"PREFIX kg: <{KG}> PREFIX rdfs: <{RDFS}> PREFIX owl: <{OWL}> PREFIX prov: <{PROV}> "
+            f"PREFIX schema: <{SCHEMA}>\n")
+
+
+def unlinked_entities(store: object) -> list[Entity]:
+    """The states, places, organisations, positions and officials with no Wikidata link outside LINKS_GRAPH."""
+    no_link = (f"FILTER NOT EXISTS {{ GRAPH ?lg {{ ?e owl:sameAs ?any }} "
+               f"FILTER(?lg != <{LINKS_GRAPH}> && STRSTARTS(STR(?any), \"{WD}\")) }}")
+    rows = _rows(store, PREFIXES + f"""
+        SELECT ?e ?c ?label ?state ?sq ?sname ?iso ?title ?pq ?date WHERE {{
+          VALUES ?c {{ {' '.join('kg:' + c for c in CLASSES)} }}
+          GRAPH <{ENTITIES_GRAPH}> {{ ?e a ?c . OPTIONAL {{ ?e rdfs:label ?label }} }}
+          {no_link}
+          OPTIONAL {{ ?e kg:isoCode ?iso }}
+          OPTIONAL {{ ?e kg:title ?title }}
+          OPTIONAL {{ ?e kg:inState|kg:ofState|kg:represents ?state .
+                      OPTIONAL {{ ?state owl:sameAs ?sq FILTER STRSTARTS(STR(?sq), "{WD}") }}
+                      OPTIONAL {{ ?state rdfs:label ?sname }} }}
+          OPTIONAL {{ ?e kg:holds ?pos . ?pos owl:sameAs ?pq FILTER STRSTARTS(STR(?pq), "{WD}") }}
+          OPTIONAL {{ ?e prov:wasDerivedFrom ?art . ?art schema:datePublished ?date }}
+        }}""")
+    found: dict[str, Entity] = {}
+    facts: dict[str, dict[str, set]] = {}
+    for r in rows:
+        e = found.setdefault(r["e"], Entity(r["e"], r["c"].rsplit("#", 1)[-1], r["label"] or ""))
+        f = facts.setdefault(r["e"], {"sq": set(), "sname": set(), "pq": set(), "year": set()})
+        if r["iso"]:
+            e.iso = r["iso"]
+        if r["title"]:
+            e.title = r["title"]
+        for key, value in (("sq", r["sq"]), ("sname", r["sname"]), ("pq", r["pq"]),
+                           ("year", r["date"][:4] if r["date"] else None)):
+            if value:
+                f[key].add(value)
+    for iri, e in found.items():
+        f = facts[iri]
+        # Several states or positions for one node: we cannot say which one to check, so check none.
+        e.state_qid = _qid(next(iter(f["sq"]))) if len(f["sq"]) == 1 else None
+        e.state_names = tuple(sorted(f["sname"]))
+        e.position_qid = _qid(next(iter(f["pq"]))) if len(f["pq"]) == 1 else None
+        e.years = frozenset(int(y) for y in f["year"] if y.isdigit())
+    return sorted(found.values(), key=lambda e: (CLASSES.index(e.cls), e.iri))
+
+
+def _qid(iri: str) -> str:
+    return iri[len(WD):] if iri.startswith(WD) else iri
+
+
+# -- choosing a candidate ----------------------------------------------------------------------------------------
+def _search_names(e: Entity) -> list[str]:
+    if e.cls == "Position" and e.title and e.state_names:
+        state = e.state_names[0]
+        return [f"{e.title} of {state}", f"{state} {e.title}"]
+    return [e.label] if e.label else []
+
+
+def _position_forms(e: Entity) -> set[str]:
+    forms = set()
+    for state in e.state_names:
+        forms |= {norm(f"{e.title} of {state}"), norm(f"{e.title} of the {state}"), norm(f"{state} {e.title}")}
+    return forms
+
+
+def _held_in(statements: list[Statement], position: str, years: Iterable[int]) -> bool:
+    for s in statements:
+        if s.value != position:
+            continue
+        if not years or any((s.start is None or s.start <= y) and (s.end is None or y <= s.end) for y in years):
+            return True
+    return False
+
+
+def choose(e: Entity, items: list[Item]) -> tuple[str | None, str]:
+    """The one item this entity is, or None; and why."""
+    name = norm(e.label)
+    items = [i for i in items if not i.values("P31") & NAME_ITEMS]
+    if e.cls == "Official":
+        items = [i for i in items if HUMAN in i.values("P31")]  # two people of one name share it; a ship does not
+    if e.cls == "Position":
+        forms = _position_forms(e)
+        named = [i for i in items if i.names & forms]
+    else:
+        named = [i for i in items if name in i.names]
+    if not named:
+        return None, "no candidate of that name"
+    backed = False  # whether something beyond the type and the name picked the candidate
+    if e.cls == "State":
+        fit = [i for i in named if i.values("P31") & STATE_TYPES]
+        if e.iso:
+            fit, backed = [i for i in fit if e.iso in i.values("P297")], True
+    elif e.cls == "Place":
+        fit = [i for i in named if i.values("P31") & PLACE_TYPES]
+        if e.state_qid:
+            fit, backed = [i for i in fit if e.state_qid in i.values("P17")], True
+    elif e.cls == "Organization":
+        fit = [i for i in named if i.values("P31") & ORG_TYPES]
+    elif e.cls == "Position":
+        if not e.state_qid:
+            return None, "position of no linked state"
+        fit = [i for i in named if i.values("P31") & POSITION_TYPES and e.state_qid in i.values("P1001")]
+        backed = True
+    elif e.cls == "Official":
+        fit = [i for i in named if HUMAN in i.values("P31")]
+        if e.position_qid:
+            fit, backed = [i for i in fit if _held_in(i.claims.get("P39", []), e.position_qid, e.years)], True
+        elif e.state_qid:
+            fit = [i for i in fit if e.state_qid in i.values("P27")]
+        else:
+            return None, "official of no linked state or position"
+    else:
+        return None, "class not linked"
+    if len(fit) != 1:
+        return None, f"{len(fit)} candidates fit" if fit else "no candidate of the right type"
+    if len(named) > 1 and not backed:
+        return None, f"{len(named)} items share the name"
+    return fit[0].qid, "linked"
+
+
+@dataclass
+class LinkResult:
+    links: dict[str, str]
+    reasons: dict[str, str]
+    requests: int
+
+
+def reconcile(entities: list[Entity], client: WikidataClient, *, echo=None) -> LinkResult:  # noqa: ANN001
+    links: dict[str, str] = {}
+    reasons: dict[str, str] = {}
+    for e in entities:
+        ids: list[str] = []
+        for text in _search_names(e):
+            ids += [q for q in client.search(text) if q not in ids]
+        items = list(client.entities(ids).values()) if ids else []
+        qid, why = choose(e, items)
+        reasons[e.iri] = why
+        if qid:
+            links[e.iri] = qid
+        if echo:
+            echo(f"{e.cls:12} {e.label[:40]:40} {qid or '-':12} {why}")
+    return LinkResult(links, reasons, client.requests)
+
+
+def links_update(links: dict[str, str]) -> str:
+    """One SPARQL update: the links graph replaced whole."""
+    triples = "".join(f"<{iri}> <{OWL}sameAs> <{WD}{qid}> .\n" for iri, qid in sorted(links.items()))
+    update = f"DROP SILENT GRAPH <{LINKS_GRAPH}>"
+    if triples:
+        update += f" ;\nINSERT DATA {{ GRAPH <{LINKS_GRAPH}> {{\n{triples}}} }}"
+    return update
+
+
+# -- the report --------------------------------------------------------------------------------------------------
+@dataclass
+class Report:
+    by_class: dict[str, tuple[int, int]]  # class -> (entities, linked)
+    unlinked: list[tuple[int, str, str, str]]  # (mentions, class, label, iri), most mentioned first
+
+
+def link_report(store: object) -> Report:
+    rows = _rows(store, PREFIXES + f"""
+        SELECT ?e ?c (SAMPLE(?l) AS ?label) (MAX(?isLinked) AS ?linked) WHERE {{
+          VALUES ?c {{ {' '.join('kg:' + c for c in CLASSES)} }}
+          GRAPH <{ENTITIES_GRAPH}> {{ ?e a ?c . OPTIONAL {{ ?e rdfs:label ?l }} }}
+          BIND(EXISTS {{ GRAPH ?lg {{ ?e owl:sameAs ?q FILTER STRSTARTS(STR(?q), "{WD}") }} }} AS ?isLinked)
+        }} GROUP BY ?e ?c""")
+    mentions = _rows(store, PREFIXES + f"""
+        SELECT ?e (COUNT(DISTINCT ?g) AS ?n) WHERE {{
+          VALUES ?c {{ {' '.join('kg:' + c for c in CLASSES)} }}
+          GRAPH <{ENTITIES_GRAPH}> {{ ?e a ?c }}
+          GRAPH ?g {{ {{ ?e ?p ?o }} UNION {{ ?s ?p2 ?e }} }}
+          FILTER(?g != <{ENTITIES_GRAPH}> && ?g != <{LINKS_GRAPH}>)
+        }} GROUP BY ?e""")
+    count = {r["e"]: int(r["n"]) for r in mentions}
+    by_class: dict[str, list[int]] = {c: [0, 0] for c in CLASSES}
+    unlinked = []
+    for r in rows:
+        cls = r["c"].rsplit("#", 1)[-1]
+        by_class[cls][0] += 1
+        if r["linked"] in ("true", "1"):
+            by_class[cls][1] += 1
+        else:
+            unlinked.append((count.get(r["e"], 0), cls, r["label"] or "", r["e"]))
+    unlinked.sort(key=lambda u: (-u[0], u[1], u[2]))
+    return Report({c: (n, k) for c, (n, k) in by_class.items()}, unlinked)
+
+
+# -- commands ----------------------------------------------------------------------------------------------------
+def _store_options(f):  # noqa: ANN001, ANN202 - click decorator
+    f = click.option("--token", envvar="KGBUILD_TOKEN", default=None, metavar="T",
+                     help="Bearer token sent to a remote --store (or $KGBUILD_TOKEN).")(f)
+    return click.option("--store", "store_path", default=None, metavar="S",
+                        help="Store folder (default ./kgbuild-store or $KGBUILD_STORE) or http(s):// URL.")(f)
+
+
+def _error(message: str, code: int = 1) -> None:
+    click.echo(f"kgbuild: error: {message}", err=True)
+    sys.exit(code)
+
+
+@click.command()
+@_store_options
+@click.option("--online", is_flag=True, help="Ask the Wikidata API about the entities the gazetteers left unlinked.")
+@click.option("--api", default=DEFAULT_API, show_default=True, metavar="URL", help="MediaWiki API endpoint.")
+@click.option("--cache", "cache_path", type=click.Path(dir_okay=False), default=None,
+              help="JSON cache of API answers (default <store>/wikidata-cache.json, ./ for a remote store).")
+@click.option("--rate", type=float, default=5.0, show_default=True, help="At most this many requests a second.")
+@click.option("--dry-run", is_flag=True, help="Print the links without storing them.")
+@click.option("-v", "--verbose", is_flag=True, help="Print each entity's outcome.")
+def link(store_path: str | None, token: str | None, online: bool, api: str, cache_path: str | None, rate: float,
+         dry_run: bool, verbose: bool) -> None:
+    """Link the entities the bundled gazetteers could not link, through the Wikidata API (--online)."""
+    location = store_path or default_location()
+    remote = location.startswith(("http://", "https://"))
+    try:
+        store = open_store(location, read_only=dry_run, token=token)
+        entities = unlinked_entities(store)
+    except StoreError as exc:
+        _error(str(exc))
+    if not online:
+        click.echo(f"{len(entities)} entities have no Wikidata link after the offline gazetteers; "
+                   "`kgbuild link --online` asks the Wikidata API about them (see `kgbuild stats`).")
+        return
+    cache = Path(cache_path) if cache_path else Path("." if remote else location) / "wikidata-cache.json"
+    client = WikidataClient(api, cache, rate)
+    try:
+        result = reconcile(entities, client, echo=click.echo if verbose else None)
+    except Offline as exc:
+        client.save()
+        _error(f"{exc}; no link written (answers so far are cached in {cache})")
+    client.save()
+    if not dry_run:
+        try:
+            store.update(links_update(result.links))
+            store.flush()
+        except StoreError as exc:
+            _error(str(exc))
+    else:
+        for iri, qid in sorted(result.links.items()):
+            click.echo(f"<{iri}> owl:sameAs wd:{qid}")
+    click.echo(f"{len(entities)} unlinked entities looked up, {len(result.links)} linked "
+               f"{'(dry run, not stored)' if dry_run else f'into <{LINKS_GRAPH}>'}; "
+               f"{result.requests} API requests, the rest from {cache}")
+
+
+@click.command()
+@_store_options
+@click.option("--limit", type=int, default=20, show_default=True, help="How many unlinked entities to list (0: all).")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table")
+def stats(store_path: str | None, token: str | None, limit: int, fmt: str) -> None:
+    """Entities by class, linked to Wikidata or not, and the unlinked ones most mentioned first."""
+    try:
+        store = open_store(store_path or default_location(), read_only=True, token=token)
+        report = link_report(store)
+    except StoreError as exc:
+        _error(str(exc))
+    shown = report.unlinked[:limit] if limit else report.unlinked
+    if fmt == "json":
+        click.echo(json.dumps({
+            "classes": {c: {"entities": n, "linked": k, "unlinked": n - k} for c, (n, k) in report.by_class.items()},
+            "unlinked": [{"mentions": m, "class": c, "label": lab, "iri": iri} for m, c, lab, iri in shown],
+        }, indent=2, ensure_ascii=False))
+        return
+    click.echo(f"{'class':14}{'entities':>9}{'linked':>8}{'unlinked':>9}{'coverage':>10}")
+    for c, (n, k) in report.by_class.items():
+        click.echo(f"{c:14}{n:>9}{k:>8}{n - k:>9}{(k / n if n else 0):>10.0%}")
+    if shown:
+        click.echo(f"\nunlinked, most mentioned first (mentions = article graphs naming them; {len(shown)} of "
+                   f"{len(report.unlinked)}):")
+        for m, c, lab, iri in shown:
+            click.echo(f"{m:>6}  {c:12}  {lab[:45]:45}  {iri}")
