@@ -54,6 +54,7 @@ class Lexicon:
     honorifics: tuple[str, ...]
     particles: frozenset[str]
     not_names: frozenset[str]
+    office_group: dict[str, str]  # title -> kind of office, to tell counterparts apart
 
 
 def load_lexicon(directory: Path) -> Lexicon:
@@ -72,8 +73,9 @@ def load_lexicon(directory: Path) -> Lexicon:
             if base == "Minister":
                 titles[f"minister of {p}".lower()] = f"{p} Minister"
                 titles[f"minister for {p}".lower()] = f"{p} Minister"
+    groups = {title: group for group, members in data.get("offices", {}).items() for title in members}
     return Lexicon(titles, frozenset(heads), tuple(data["honorifics"]), frozenset(data["name_particles"]),
-                   frozenset(data.get("not_names", [])))
+                   frozenset(data.get("not_names", [])), groups)
 
 
 def _expand(pattern: list[Any], macros: dict[str, dict]) -> list[dict]:
@@ -110,6 +112,7 @@ class Annotator:
             docs = [self.nlp.make_doc(f) for f in dict.fromkeys(forms) if f]
             (self.phrases if matcher is None else matcher).add(label, docs)
 
+        self._ref: dt.date | None = None
         self.capital_of: dict[str, str] = {}
         for s in self.gaz.states.values():
             names = [s.name, *s.names]
@@ -153,10 +156,11 @@ class Annotator:
         doc = self.nlp.make_doc(text)
         sentences = self._sentences(doc)
         ref = article.reference_date
+        self._ref = ref  # for state lookups of the current article
         spans = self._entities(doc, ref)
         mentions: list[Mention] = []
         for span, (kind, key) in spans:
-            mentions.extend(self._entity_mentions(doc, span, kind, key))
+            mentions.extend(self._entity_mentions(doc, span, kind, key, ref))
         officials = self._officials(doc, spans, article, sentences)
         for d in find_dates(text, ref):
             mentions.append(Mention("date", d.start, d.end, d.text, None, d, d.kind))
@@ -223,8 +227,8 @@ class Annotator:
             kind, key = self.labels[span.label_]
             if kind == "state" and self.gaz.states[key].ambiguous and not self._state_context(doc, span):
                 continue
-            if kind in ("state", "adj") and key in self.successions and ref and ref < self.successions[key][0]:
-                key = self.successions[key][1]
+            if kind in ("state", "adj"):
+                key = self.as_of(key, ref)
             for tok in span:
                 tok._.kind = "capital" if kind == "city" and span.text in self.capital_of else kind
                 tok._.key = key
@@ -247,12 +251,18 @@ class Annotator:
                 doc[tok.i + 1]._.kind = "name"
         return result
 
+    def as_of(self, state: str | None, day: dt.date | None) -> str | None:
+        """The state a name meant on that day: "Germany" in 1987 is West Germany, "Moscow" the Soviet Union."""
+        if state in self.successions and day and day < self.successions[state][0]:
+            return self.successions[state][1]
+        return state
+
     def _state_context(self, doc: Doc, span: Span) -> bool:
         """An ambiguous state name (Georgia) counts only beside another state in its sentence."""
         window = doc[max(0, span.start - 30): span.end + 30]
         return any(t._.kind in ("state", "adj") and not (span.start <= t.i < span.end) for t in window)
 
-    def _entity_mentions(self, doc: Doc, span: Span, kind: str, key: str) -> list[Mention]:
+    def _entity_mentions(self, doc: Doc, span: Span, kind: str, key: str, ref: dt.date | None) -> list[Mention]:
         start, end = span.start_char, span.end_char
         prev = doc[span.start - 1].lower_ if span.start > 0 else ""
         # "Ambassador to Washington" names a post, not where something happens.
@@ -271,10 +281,10 @@ class Annotator:
         if kind == "city":
             place_id = self.place_by_name.get(span.text, key)
             place = self.gaz.places.get(place_id)
-            state = self.capital_of.get(span.text)
+            state = self.as_of(self.capital_of.get(span.text), ref)
             if after_title:
                 return [Mention("state", start, end, span.text, state, None, "title")] if state else []
-            out = [Mention("city", start, end, span.text, place_id, place.state if place else state)]
+            out = [Mention("city", start, end, span.text, place_id, self.as_of(place.state, ref) if place else state)]
             if state:
                 out.append(Mention("state", start, end, span.text, state, None, "place" if located else "capital"))
             return out
@@ -290,6 +300,8 @@ class Annotator:
         taken: set[int] = set()
         matches = []
         for m in sorted(self.matcher(doc), key=lambda m: (m[1] - m[2], m[1])):
+            if doc[m[2] - 1]._.kind == "title" and m[2] < len(doc) and doc[m[2]]._.kind in ("title", "name"):
+                continue  # "George Bush, Secretary of State George Shultz": the title belongs to the next name
             if not taken & set(range(m[1], m[2])):
                 taken.update(range(m[1], m[2]))
                 matches.append(m)
@@ -324,7 +336,12 @@ class Annotator:
                 holder = self._holder_by_name(name)
                 state = holder.state if holder else None
             if rule.get("state_from") == "previous" and previous and not state:
-                state = previous["state"]
+                if rule.get("adjacent") and self._counterparts(previous["title"], title):
+                    # "Secretary of State Shultz and Foreign Minister Halefoglu": two sides of a bilateral story.
+                    others = [s for s in self._main_states(spans, article) if s != previous["state"]]
+                    state = others[0] if others else None
+                else:
+                    state = previous["state"]
             if not state and rule_id != "official.counterpart":
                 # Wire style names a home official without the state: "Prime Minister X" datelined from X's capital.
                 state = self._dateline_state(article)
@@ -358,7 +375,19 @@ class Annotator:
             return None
         name = article.dateline.split(",")[0].strip().title()
         place = self.gaz.places.get(self.place_by_name.get(name, ""))
-        return self.capital_of.get(name) or (place.state if place else None)
+        return self.as_of(self.capital_of.get(name) or (place.state if place else None), article.reference_date)
+
+    def _counterparts(self, a: str | None, b: str | None) -> bool:
+        group = self.lex.office_group
+        return bool(a and b and group.get(a) and group.get(a) == group.get(b))
+
+    def _main_states(self, spans: list, article: Article) -> list[str]:
+        counts: dict[str, int] = {}
+        for _span, (kind, key) in spans:
+            if kind in ("state", "adj"):
+                k = self.as_of(key, article.reference_date)
+                counts[k] = counts.get(k, 0) + 1
+        return sorted(counts, key=lambda k: -counts[k])[:2]
 
     def _same_person(self, found: dict[str, dict], name: str, state: str | None) -> dict | None:
         surname = name.split()[-1]
@@ -392,7 +421,7 @@ class Annotator:
         if kind == "org":
             return self.gaz.organizations[key].state
         if kind == "capital":
-            return self.capital_key.get(key)
+            return self.as_of(self.capital_key.get(key), self._ref)
         return None
 
     def _holder_by_name(self, name: str) -> gaz.HolderEntry | None:

@@ -130,6 +130,7 @@ class Agreement:
     target_date: dt.date | None = None
     evidence: list[Evidence] = field(default_factory=list)
     generic: bool = False  # named only generically ("the agreement"): may be one named more precisely
+    signed: bool = False  # the sentence says it was signed, initialled or ratified
 
 
 @dataclass

@@ -196,6 +196,10 @@ class RuleSet:
         parties = [s for s in _ordered_unique([*states, *person_states]) if s not in mediators]
         if len(parties) < 2 and (set(lower) & self.anaphora) and len(previous_states) >= 2:
             parties = _ordered_unique([*parties, *(s for s in previous_states if s not in mediators)])
+        if len(parties) == 1 and not any(m.kind == "org" for m in mentions):
+            # "Under the deal signed last year, Saudi Arabia has agreed to buy ...": the other side was named
+            # in the sentence before; an organisation named here (the Paris Club) is the other side instead.
+            parties = _ordered_unique([*parties, *(s for s in previous_states if s not in mediators)])
         if not parties:
             parties = [s for s in main if s not in mediators]
         if not parties:
@@ -218,6 +222,7 @@ class RuleSet:
             when = _owned(_event_dates(mentions, sentence), hit, all_hits, by_family=True)
             out.append(Agreement(
                 kind=hit.kind, generic=hit.kind == "treaty" and hit.definite, status=status, parties=parties,
+                signed=any(t in ("signed", "initialled", "initialed", "ratified") for t in lower),
                 mediators=mediators,
                 count=count.value if count is not None and hit.kind != "target" else None,
                 date=_date_value(when, "planned" if status == "planned" else "held", ref),
@@ -397,6 +402,8 @@ def _merge_agreements(agreements: list[Agreement]) -> list[Agreement]:
     agreements = sorted(agreements, key=lambda a: -len(a.parties))
     out: list[Agreement] = []
     for a in agreements:
+        if a.generic and frozenset(a.parties) not in specific and not a.signed:
+            continue  # "the agreement had been reached": refers to something not named as an agreement here
         if a.generic and frozenset(a.parties) in specific:
             a.kind = next(o.kind for o in agreements if o.kind != "treaty" and set(o.parties) == set(a.parties))
         for o in out:
