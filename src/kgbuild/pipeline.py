@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import multiprocessing as mp
 import os
+import threading
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -83,15 +84,43 @@ def _process_item(item: Article | InputError) -> Outcome:
     return process(item)
 
 
+CHUNK = 16  # articles per task sent to a worker: fewer, larger messages
+IN_FLIGHT = 32  # tasks per worker read ahead of the writer, at most: memory does not grow with the input
+
+
 def outcomes(items: Iterable[Article | InputError], jobs: int = 1) -> Iterator[Outcome]:
-    """Process articles in order, on `jobs` worker processes."""
+    """Process articles in order, on `jobs` worker processes.
+
+    With fork, the rules and gazetteers are compiled here once, before the workers start, and shared with them
+    copy-on-write; with spawn each worker compiles them once. Pool.imap would read the whole input ahead into its
+    task queue; a semaphore keeps at most IN_FLIGHT tasks per worker between the reader and the writer.
+    """
     if jobs <= 1:
         for item in items:
             yield _process_item(item)
         return
-    ctx = mp.get_context("fork" if hasattr(os, "fork") else "spawn")
-    with ctx.Pool(jobs) as pool:
-        yield from pool.imap(_process_item, items, chunksize=8)
+    method = "fork" if hasattr(os, "fork") else "spawn"
+    if method == "fork":
+        _warm_up()
+    limit = threading.BoundedSemaphore(CHUNK * IN_FLIGHT * jobs)
+
+    def fed() -> Iterator[Article | InputError]:
+        for item in items:
+            limit.acquire()
+            yield item
+
+    with mp.get_context(method).Pool(jobs) as pool:
+        for outcome in pool.imap(_process_item, fed(), chunksize=CHUNK):
+            limit.release()
+            yield outcome
+
+
+def _warm_up() -> None:
+    """Compile the stages and the shapes in this process (for forked workers to inherit)."""
+    from .validate import compiled_shapes
+
+    _stages()
+    compiled_shapes()
 
 
 def default_jobs() -> int:
