@@ -195,11 +195,9 @@ def test_georgia_alone_is_not_the_state(g: gaz.Gazetteers) -> None:
     assert "ge" not in _states("Georgia officials said the harvest was late.")
 
 
-@pytest.mark.xfail(strict=True, reason="annotate.py: the context check runs before later states are labelled")
 def test_georgia_beside_another_state_is_the_state() -> None:
     assert "ge" in _states("Georgia and Armenia signed a transit agreement on Monday.")
 
 
-@pytest.mark.xfail(strict=True, reason="annotate.py: 'U.S.' counts as context for Georgia")
 def test_the_us_state_of_georgia_is_not_the_state() -> None:
     assert "ge" not in _states("The U.S. state of Georgia signed a trade deal with Japan.")

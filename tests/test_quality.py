@@ -25,7 +25,8 @@ def test_quality_does_not_drop(name: str) -> None:
     result = evaluate.evaluate(name)
     floor = FLOOR[name]
     assert not result["articles_missing"], f"articles not found in the graph: {result['articles_missing']}"
-    assert result["macro_f1"] >= floor["macro_f1"] - SLACK, f"{name} macro F1 {result['macro_f1']} < {floor['macro_f1']}"
+    macro = result["macro_f1"]
+    assert macro >= floor["macro_f1"] - SLACK, f"{name} macro F1 {macro} < {floor['macro_f1']}"
     for what in ("states", "officials", "meetings", "agreements"):
         got = result["facts"][what]
         precision, recall = floor[what]

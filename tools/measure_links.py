@@ -54,11 +54,12 @@ JUDGED = {
     "position/prime-minister-of-united-kingdom": "Q14211",
     "position/secretary-of-state-of-united-states": "Q14213",
     "position/vice-president-of-united-states": "Q11699", "position/prime-minister-of-canada": "Q839078",
-    # officials, as of their article's date (seed 2026, dev 1987)
-    "person/kassym-jomart-tokayev": "Q200881", "person/shehbaz-sharif": "Q2096387",
-    "person/helmut-kohl": "Q2518", "person/jacques-chirac": "Q2105", "person/margaret-thatcher": "Q7416",
-    "person/reagan": "Q9960", "person/yoweri-museveni": "Q57274",
-    "person/george-bush": "Q23505",  # Vice President in 1987, not his son
+    # officials, as of their article's date (seed 2026, dev 1987); a linked person's IRI carries its item
+    "person/kassym-jomart-tokayev-q200881": "Q200881", "person/shehbaz-sharif-q2096387": "Q2096387",
+    "person/helmut-kohl-q2518": "Q2518", "person/jacques-chirac-q2105": "Q2105",
+    "person/margaret-thatcher-q7416": "Q7416",
+    "person/reagan-q9960": "Q9960", "person/yoweri-museveni-q57274": "Q57274", "person/elizabeth-q9682": "Q9682",
+    "person/george-bush-q23505": "Q23505",  # Vice President in 1987, not his son
 }
 
 

@@ -222,10 +222,12 @@ class Annotator:
             # Lower-case common words ("minister", "president") are titles only next to a name or a state.
             spans.append(span)
         kept = filter_spans(spans)
+        # Ambiguous names (Georgia) are judged once every unambiguous state of the text is known.
+        unambiguous = [sp for sp in kept if self._unambiguous_state(sp)]
         result = []
         for span in kept:
             kind, key = self.labels[span.label_]
-            if kind == "state" and self.gaz.states[key].ambiguous and not self._state_context(doc, span):
+            if kind == "state" and self.gaz.states[key].ambiguous and not self._state_context(doc, span, unambiguous):
                 continue
             if kind in ("state", "adj"):
                 key = self.as_of(key, ref)
@@ -257,10 +259,16 @@ class Annotator:
             return self.successions[state][1]
         return state
 
-    def _state_context(self, doc: Doc, span: Span) -> bool:
-        """An ambiguous state name (Georgia) counts only beside another state in its sentence."""
-        window = doc[max(0, span.start - 30): span.end + 30]
-        return any(t._.kind in ("state", "adj") and not (span.start <= t.i < span.end) for t in window)
+    def _unambiguous_state(self, span: Span) -> bool:
+        kind, key = self.labels[span.label_]
+        return kind == "adj" or (kind == "state" and not self.gaz.states[key].ambiguous)
+
+    def _state_context(self, doc: Doc, span: Span, states: list[Span]) -> bool:
+        """An ambiguous state name (Georgia) counts only beside another state, and never as "the state of X"."""
+        before = " ".join(t.lower_ for t in doc[max(0, span.start - 3): span.start])
+        if before.endswith(("state of", "city of", "county of", "governor of")):
+            return False
+        return any(abs(other.start - span.start) <= 30 for other in states)
 
     def _entity_mentions(self, doc: Doc, span: Span, kind: str, key: str, ref: dt.date | None) -> list[Mention]:
         start, end = span.start_char, span.end_char

@@ -82,10 +82,14 @@ class Gazetteers:
     positions: dict[tuple[str, str], PositionEntry]
     holders: tuple[HolderEntry, ...]
 
+    def holders_at(self, state: str, title: str, year: int) -> list[HolderEntry]:
+        """Everyone who held the title at some time in that year."""
+        return [h for h in self.holders if h.state == state and h.title == title
+                and (h.start is None or h.start <= year) and (h.end is None or year <= h.end)]
+
     def holder(self, state: str, title: str, year: int) -> HolderEntry | None:
         """The one person who held the title in that year; None when the data knows none or several."""
-        found = [h for h in self.holders if h.state == state and h.title == title
-                 and (h.start is None or h.start <= year) and (h.end is None or year <= h.end)]
+        found = self.holders_at(state, title, year)
         return found[0] if len(found) == 1 else None
 
 

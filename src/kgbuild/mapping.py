@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pyoxigraph as ox
 
@@ -22,6 +23,7 @@ from .vocab import (
     agreement_iri,
     article_iri,
     event_iri,
+    organization_iri,
     person_iri,
     place_iri,
     position_iri,
@@ -116,10 +118,12 @@ class Mapper:
         officials = {o.key: o for o in facts.annotated.officials}
         for o in facts.annotated.officials:
             self._official(g, o, art, year)
+        for org in dict.fromkeys(m.key for m in facts.annotated.mentions if m.kind == "org" and m.key):
+            g.add(art, SCHEMA + "mentions", self._organization(g, org))
         counter = 0
         for m in facts.meetings:
             counter += 1
-            self._meeting(g, m, event_iri(article.key, counter), art, officials, iri)
+            self._meeting(g, m, event_iri(article.key, counter), art, officials, iri, year)
         counter = 0
         for a in facts.agreements:
             counter += 1
@@ -158,8 +162,20 @@ class Mapper:
                 g.describe(node, KG + "inState", self._state(g, entry.state))
         return node
 
+    def person_iri(self, o: Official, year: int | None) -> str:
+        """People are keyed by name, and by Wikidata item when linked: the George Bush of 1987 and of 2003 differ."""
+        qid = self._person_qid(o, year)
+        return person_iri(f"{o.key}-{qid.lower()}" if qid else o.key)
+
+    def _person_qid(self, o: Official, year: int | None) -> str | None:
+        """The office holder of the article's year whose name is this official's; None when the data can't decide."""
+        if not (o.state and o.title and year):
+            return None
+        named = [h for h in self.gaz.holders_at(o.state, o.title, year) if h.qid and _same_name(h.name, o.name)]
+        return named[0].qid if len({h.qid for h in named}) == 1 else None
+
     def _official(self, g: GraphBuilder, o: Official, art: ox.NamedNode, year: int | None) -> None:
-        node = _n(person_iri(o.key))
+        node = _n(self.person_iri(o, year))
         g.describe(node, RDF + "type", _n(KG + "Official"))
         g.describe(node, RDF + "type", _n(SCHEMA + "Person"))
         g.describe(node, RDFS + "label", _en(o.name))
@@ -183,16 +199,27 @@ class Mapper:
             else:
                 g.describe(pos, RDFS + "label", _en(o.title))
             self._evidence(g, pos, art, o.mentions[0][0], o.mentions[0][1], o.rule, g.graph.value)
-        if o.state and o.title and year:
-            holder = self.gaz.holder(o.state, o.title, year)
-            if holder and holder.qid and _same_name(holder.name, o.name):
-                g.add(node, OWL + "sameAs", _n(WD + holder.qid))
+        qid = self._person_qid(o, year)
+        if qid:
+            g.describe(node, OWL + "sameAs", _n(WD + qid))
         start, end = o.mentions[0]
         self._evidence(g, node, art, start, end, o.rule, g.graph.value)
 
+    def _organization(self, g: GraphBuilder, org_id: str) -> ox.NamedNode:
+        node = _n(organization_iri(org_id))
+        entry = self.gaz.organizations.get(org_id)
+        g.describe(node, RDF + "type", _n(KG + "Organization"))
+        if entry:
+            g.describe(node, RDFS + "label", _en(entry.name))
+            if entry.qid:
+                g.describe(node, OWL + "sameAs", _n(WD + entry.qid))
+            if entry.state:
+                g.describe(node, KG + "ofState", self._state(g, entry.state))
+        return node
+
     # -- events ---------------------------------------------------------------------------------
     def _meeting(self, g: GraphBuilder, m: Meeting, iri: str, art: ox.NamedNode, officials: dict[str, Official],
-                 article: str) -> None:
+                 article: str, year: int | None) -> None:
         node = _n(iri)
         g.add(node, RDF + "type", _n(KG + "Meeting"))
         if m.kind == "visit":
@@ -206,7 +233,7 @@ class Mapper:
             g.add(node, KG + "participant", self._state(g, s))
         for p in m.people:
             if p in officials:
-                g.add(node, KG + "participant", _n(person_iri(p)))
+                g.add(node, KG + "participant", _n(self.person_iri(officials[p], year)))
         if m.host:
             g.add(node, KG + "host", self._state(g, m.host))
         if m.place:
@@ -269,5 +296,11 @@ def _decimal(amount: float) -> str:
     return text if "." in text else text + ".0"
 
 
+REGNAL = re.compile(r"\s+(?:[IVX]+|Jr\.?|Sr\.?)$")
+
+
 def _same_name(a: str, b: str) -> bool:
-    return a.split()[-1].lower() == b.split()[-1].lower()
+    """Same surname, ignoring accents and regnal numbers: "Elizabeth II" and "Elizabeth", "Müller" and "Muller"."""
+    def last(name: str) -> str:
+        return slug(REGNAL.sub("", name.strip())).split("-")[-1]
+    return bool(a.strip() and b.strip()) and last(a) == last(b)
