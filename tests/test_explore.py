@@ -202,7 +202,8 @@ def test_article_page_downloads_and_status(server: Server, busy_article: dict) -
 
 def test_entity_page_timeline_officials_wikidata(server: Server) -> None:
     # The state taking part in the most meetings and agreements.
-    state = server.select("""SELECT ?s (COUNT(DISTINCT ?f) AS ?n) WHERE { GRAPH ?g { ?f kg:participant|kg:party|kg:mediator|kg:host|kg:place ?s }
+    state = server.select("""SELECT ?s (COUNT(DISTINCT ?f) AS ?n) WHERE {
+  GRAPH ?g { ?f kg:participant|kg:party|kg:mediator|kg:host|kg:place ?s }
   GRAPH <https://w3id.org/kgbuild/resource/entities> { ?s a kg:State } } GROUP BY ?s ORDER BY DESC(?n) LIMIT 1""")[0]
     status, _, body = http(server.url("entity", state["s"]))
     assert status == 200
