@@ -305,9 +305,12 @@ def browser_factory():
         shutil.rmtree(p, ignore_errors=True)
 
 
-def _screenshot(driver, name: str) -> Path:
+def _screenshot(driver, name: str, *, full_page: bool = False) -> Path:
     ARTIFACTS.mkdir(exist_ok=True)
     path = ARTIFACTS / name
+    if full_page:  # headless Chrome captures the window: make it as tall as the page
+        height = driver.execute_script("return document.documentElement.scrollHeight")
+        driver.set_window_size(1400, min(int(height) + 100, 8000))
     driver.save_screenshot(str(path))
     assert path.stat().st_size > 1000
     print(f"screenshot: {path}")
@@ -367,7 +370,7 @@ def test_browser_entity_page(server: Server, browser_factory) -> None:
     assert driver.find_elements(By.CSS_SELECTOR, "ol.timeline li.event")
     svg = driver.find_element(By.CSS_SELECTOR, "svg.kg-graph")
     assert svg.size["width"] > 200
-    _screenshot(driver, "explore-entity.png")
+    _screenshot(driver, "explore-entity.png", full_page=True)
     # Following a timeline entry opens the article at the fact, marked.
     entry = driver.find_element(By.CSS_SELECTOR, "ol.timeline li.event a")
     entry.click()
