@@ -14,13 +14,13 @@ from pathlib import Path
 from typing import Any
 
 import spacy
-import yaml
 from spacy.lang.en.stop_words import STOP_WORDS
 from spacy.matcher import Matcher, PhraseMatcher
 from spacy.tokens import Doc, Span, Token
 from spacy.util import filter_spans
 
 from . import gazetteer as gaz
+from . import yamlfile
 from .normalize import find_dates, find_money, parse_number
 from .records import Annotated, Article, Mention, Official, Sentence
 from .vocab import slug
@@ -58,7 +58,7 @@ class Lexicon:
 
 
 def load_lexicon(directory: Path) -> Lexicon:
-    data = yaml.safe_load((directory / "lexicon" / "titles.yaml").read_text(encoding="utf-8"))
+    data = yamlfile.load(directory / "lexicon" / "titles.yaml")
     titles: dict[str, str] = {}
     heads = set()
     for entry in data["base"]:
@@ -140,11 +140,11 @@ class Annotator:
             add("title", title, forms, self.titles)
         by_qid = {st.qid: st.id for st in self.gaz.states.values() if st.qid}
         self.successions: dict[str, tuple[dt.date, str]] = {}
-        for entry in yaml.safe_load((self.dir / "lexicon" / "successions.yaml").read_text(encoding="utf-8")):
+        for entry in yamlfile.load(self.dir / "lexicon" / "successions.yaml"):
             if entry["qid"] in by_qid and entry["meant"] in by_qid:
                 until = entry["until"] if isinstance(entry["until"], dt.date) else dt.date.fromisoformat(entry["until"])
                 self.successions[by_qid[entry["qid"]]] = (until, by_qid[entry["meant"]])
-        rules = yaml.safe_load((self.dir / "rules" / "officials.yaml").read_text(encoding="utf-8"))
+        rules = yamlfile.load(self.dir / "rules" / "officials.yaml")
         self.official_rules = {r["id"]: r for r in rules["rules"]}
         self.matcher = Matcher(vocab)
         for r in rules["rules"]:

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-import yaml
+from . import yamlfile
 
 
 def mappings_dir() -> Path:
@@ -106,7 +106,7 @@ def load(directory: Path | None = None) -> Gazetteers:
     folder = directory or mappings_dir() / "gazetteers"
 
     def data(name: str) -> list[dict]:
-        return yaml.safe_load((folder / name).read_text(encoding="utf-8")) or []
+        return yamlfile.load(folder / name) or []
 
     states = {}
     for s in data("states.yaml"):

@@ -14,16 +14,26 @@ from functools import lru_cache
 from pathlib import Path
 
 import spacy
-import yaml
 from spacy.matcher import Matcher
+from spacy.tokens import Token
 
 from . import gazetteer as gaz
+from . import yamlfile
 from .records import Agreement, Annotated, Evidence, Facts, Meeting, Mention, Sentence
 
 COUNT_KIND = {  # which kind of agreement a counted noun stands for
     "memoranda": "mou", "memorandum": "mou", "memoranda of understanding": "mou", "memorandum of understanding": "mou",
     "mou": "mou", "mous": "mou",
 }
+
+
+# How a mention shows in trigger patterns: the token kinds of annotate.py.
+MENTION_KIND = {
+    ("state", "adjective"): "adj", ("state", "capital"): "capital", ("state", None): "state",
+    ("city", None): "city", ("title", None): "title", ("person", None): "name", ("org", None): "org",
+}
+if not Token.has_extension("kind"):
+    Token.set_extension("kind", default="")
 
 
 @dataclass
@@ -43,7 +53,7 @@ class _Hit:
 class RuleSet:
     def __init__(self, path: Path | None = None) -> None:
         path = path or gaz.mappings_dir() / "rules" / "events.yaml"
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = yamlfile.load(path)
         self.nlp = spacy.blank("en")
         self.matcher = Matcher(self.nlp.vocab)
         self.rules: dict[str, dict] = {}
@@ -62,6 +72,8 @@ class RuleSet:
         self.ongoing = [tuple(c.split()) for c in cues["ongoing"]]
         self.mediation = set(cues["mediation"])
         self.anaphora = set(cues["anaphora"])
+        self.business = set(cues["business"])
+        self.government = set(cues["government"])
 
     def apply(self, annotated: Annotated) -> Facts:
         article = annotated.article
@@ -80,7 +92,9 @@ class RuleSet:
             person_states = _ordered_unique(officials[p].state for p in people if officials[p].state)
             # An all-capitals line is a wire headline: it repeats the story's first sentence and hides names.
             shouting = not any(c.islower() for c in sentence.text)
-            hits = [] if shouting else [h for h in self._hits(sentence) if not self._negated(h)]
+            hits = [] if shouting else [h for h in self._hits(sentence, mentions) if not self._negated(h)]
+            if hits and not people:
+                hits = [h for h in hits if not self._business(h)]
             if hits:
                 if True:
                     meeting_hits = [h for h in hits if h.family == "meeting"]
@@ -98,8 +112,15 @@ class RuleSet:
         return Facts(annotated, all_states, _merge_meetings(meetings), _merge_agreements(agreements))
 
     # -----------------------------------------------------------------------------------------
-    def _hits(self, sentence: Sentence) -> list[_Hit]:
+    def _hits(self, sentence: Sentence, mentions: list[Mention]) -> list[_Hit]:
         doc = self.nlp.make_doc(sentence.text)
+        # Triggers may test what a token is (`_: {kind: ...}`), as the annotator found it.
+        for m in mentions:
+            kind = MENTION_KIND.get((m.kind, m.role), MENTION_KIND.get((m.kind, None)))
+            span = doc.char_span(m.start - sentence.start, m.end - sentence.start, alignment_mode="expand")
+            if kind and span is not None:
+                for tok in span:
+                    tok._.kind = kind
         lower = [t.lower_ for t in doc]
         hits = []
         for match_id, start, end in self.matcher(doc):
@@ -112,9 +133,19 @@ class RuleSet:
         hits.sort(key=lambda h: h.start)
         return hits
 
+    def _business(self, hit: _Hit) -> bool:
+        """Firms, not states: a business word before the trigger ("X Corp said it signed a contract") and no word
+        of government in the sentence."""
+        before = [w.strip(".,") for w in hit.lower_tokens[: hit.trigger_index + hit.length]]
+        if not any(w in self.business for w in before):
+            return False
+        return not any(w.strip(".,") in self.government for w in hit.lower_tokens)
+
     def _not_concluded(self, hit: _Hit) -> bool:
-        window = hit.lower_tokens[: hit.trigger_index + 6]
-        if any(t in self.not_concluded for t in window):
+        end = hit.trigger_index + hit.length
+        before, after = hit.lower_tokens[:hit.trigger_index], hit.lower_tokens[end: end + 4]
+        hedged = any(t in ("could", "not", "n't", "never", "yet", "might") for t in after)
+        if hedged or any(t in self.not_concluded for t in before):
             after = hit.lower_tokens[hit.trigger_index: hit.trigger_index + 6]
             return not any(t in ("signed", "initialled", "initialed", "reached", "concluded") for t in after)
         return False
@@ -219,6 +250,10 @@ class RuleSet:
             count = next((c for c in counts if COUNT_KIND.get(c.key or "", "x") == hit.kind), None) \
                 if hit.kind == "mou" else _owned(counts, hit, hits)
             deadline = next((d for d in dates if d.role == "deadline"), None) if hit.kind == "target" else None
+            if hit.kind == "target" and value is None:
+                continue  # a target is a numeric goal: "a target of $1 billion"
+            if hit.kind != "commercial" and len(parties) < 2:
+                continue  # memoranda, partnerships, treaties, joint bodies bind two sides or more
             when = _owned(_event_dates(mentions, sentence), hit, all_hits, by_family=True)
             out.append(Agreement(
                 kind=hit.kind, generic=hit.kind == "treaty" and hit.definite, status=status, parties=parties,
