@@ -115,6 +115,8 @@ class Meeting:
     place: str | None = None  # city id
     date: dt.date | None = None
     evidence: list[Evidence] = field(default_factory=list)
+    reference: bool = False  # "during the visit": an encounter told of elsewhere
+    contextual: bool = False  # the sentence names no side; the sides come from context
 
 
 @dataclass

@@ -87,7 +87,8 @@ class RuleSet:
         previous_states: list[str] = []
         for index, sentence in enumerate(annotated.sentences):
             mentions = by_sentence[index]
-            states = _ordered_unique(m.key for m in mentions if m.kind == "state" and m.key)
+            # "Israel's Ambassador to Washington": a state named in a title takes no part in the events.
+            states = _ordered_unique(m.key for m in mentions if m.kind == "state" and m.key and m.role != "title")
             people = _ordered_unique(m.key for m in mentions if m.kind == "person")
             person_states = _ordered_unique(officials[p].state for p in people if officials[p].state)
             # An all-capitals line is a wire headline: it repeats the story's first sentence and hides names.
@@ -157,7 +158,7 @@ class RuleSet:
     def _status(self, hit: _Hit, family: str) -> str:
         words = hit.lower_tokens
         end = hit.trigger_index + hit.length
-        start = max(0, hit.trigger_index - 10)
+        start = max(0, hit.trigger_index - 20)
         for i in range(hit.trigger_index - 1, start - 1, -1):  # the clause the trigger is in
             if words[i] in (",", ";", ":", "--"):
                 start = i + 1
@@ -180,7 +181,8 @@ class RuleSet:
                  main: list[str], dateline_state: str | None, ref: dt.date | None) -> Meeting | None:
         hit = next((h for h in hits if h.kind == "visit"), hits[0])
         kind = hit.kind
-        parts = _ordered_unique([*states, *person_states])
+        named = _ordered_unique([*states, *person_states])
+        parts = list(named)
         host, place = _host_and_place(mentions, hit)
         if host and host not in parts:
             parts.append(host)
@@ -202,8 +204,11 @@ class RuleSet:
             status = "planned"
         if kind == "visit" and host is None:
             host = _visit_host(mentions, hit, parts)
+        before = hit.lower_tokens[max(0, hit.trigger_index - 4): hit.trigger_index]
         return Meeting(kind=kind, status=status, states=parts, people=people, host=host, place=place, date=date,
-                       evidence=[Evidence(sentence.start, sentence.end, hit.rule)])
+                       evidence=[Evidence(sentence.start, sentence.end, hit.rule)],
+                       # "during the visit" names an encounter told of elsewhere; so does a sentence naming no side
+                       reference="during" in before, contextual=not named)
 
     def _agreements(self, hits: list[_Hit], sentence: Sentence, mentions: list[Mention], states: list[str],
                     person_states: list[str], previous_states: list[str], main: list[str],
@@ -403,14 +408,19 @@ def _compatible(a, b) -> bool:
 
 
 def _merge_meetings(meetings: list[Meeting]) -> list[Meeting]:
+    """Merge mentions of one encounter: same states, no conflicting day, host, status or people.
+
+    A reference ("during the visit") joins the encounter whatever its tense; a mention that names no side itself
+    only adds evidence to an encounter named elsewhere, and is dropped when there is none.
+    """
     out: list[Meeting] = []
-    for m in meetings:
+    for m in sorted(meetings, key=lambda m: m.reference or m.contextual):
         for o in out:
             if set(o.states) != set(m.states):
                 continue
             if not (_compatible(o.date, m.date) and _compatible(o.host, m.host)):
                 continue
-            if {o.status, m.status} == {"held", "planned"}:
+            if {o.status, m.status} == {"held", "planned"} and not m.reference:
                 continue
             if o.people and m.people and not set(o.people) & set(m.people):
                 continue
@@ -423,7 +433,9 @@ def _merge_meetings(meetings: list[Meeting]) -> list[Meeting]:
             o.evidence.extend(m.evidence)
             break
         else:
-            out.append(m)
+            if not m.contextual:
+                out.append(m)
+    out.sort(key=lambda m: min(e.start for e in m.evidence))
     return out
 
 
