@@ -3,14 +3,22 @@
 from __future__ import annotations
 
 import json
+import signal
 import sys
+import threading
 import traceback
+from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from . import __version__
+from .reader import DEFAULT_MAX_CHARS
 from .store import StoreError, default_location, open_store
+
+if TYPE_CHECKING:
+    from .pipeline import Outcome, Summary
 
 EXPORT_FORMATS = {
     "turtle": ("TURTLE", ".ttl"), "ntriples": ("N_TRIPLES", ".nt"), "nquads": ("N_QUADS", ".nq"),
@@ -59,53 +67,123 @@ def _ontology_files() -> list[Path]:
 @click.argument("inputs", nargs=-1, required=True)
 @store_option
 @token_option
-@click.option("--jobs", "-j", type=int, default=None, help="Worker processes (default: the number of cores).")
+@click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
+              help="Worker processes (default: the number of cores).")
 @click.option("--report", "report_path", type=click.Path(dir_okay=False), default=None,
               help="Where to write the rejected articles and their reasons (default: <store>/rejected.jsonl).")
-@click.option("--max-chars", type=int, default=None, help="Reject articles longer than this (characters).")
+@click.option("--max-chars", type=click.IntRange(min=1), default=None,
+              help=f"Reject articles longer than this many characters of text (default {DEFAULT_MAX_CHARS:,}).")
 @click.pass_context
 def build(ctx: click.Context, inputs: tuple[str, ...], store_path: str | None, token: str | None, jobs: int | None,
           report_path: str | None, max_chars: int | None) -> None:
-    """Read INPUTS (files, folders, - for stdin), extract, validate and store each article."""
+    """Read INPUTS (files, folders, - for stdin), extract, validate and store each article.
+
+    Each problem with an input is one line on stderr naming the file (and line); the rest goes on, and the exit
+    code is 1 when any article was rejected. Ctrl-C stops after the current batch (exit code 130); a second
+    Ctrl-C stops at once. Either way every article in the store is complete, and running the same build again
+    finishes the job.
+    """
+    from .pipeline import ConfigError, default_jobs, prepare
     from .pipeline import build as run_build
-    from .pipeline import default_jobs
     from .reader import read
 
     location = store_path or default_location()
+    interrupt = _Interrupt()
+    store = None
     try:
-        store = open_store(location, token=token)
-        store.load_ontology(_ontology_files())
-    except StoreError as exc:
+        with interrupt:
+            store = open_store(location, token=token)
+            store.load_ontology(_ontology_files())
+            prepare()  # a broken rule or gazetteer file: one line, before any article
+            items = read(list(inputs), max_chars=max_chars or DEFAULT_MAX_CHARS)
+            summary = _run_build(run_build, items, store, jobs or default_jobs(), interrupt)
+            store.flush()
+            _write_report(summary, location, report_path)
+    except (StoreError, ConfigError, OSError) as exc:
         _fail(ctx, exc)
-    kwargs = {"max_chars": max_chars} if max_chars else {}
-    items = read(list(inputs), **kwargs)
+    except KeyboardInterrupt:
+        _flush_quietly(store)
+        click.echo("kgbuild: interrupted; every article stored so far is complete (run the build again to finish)",
+                   err=True)
+        sys.exit(130)
+    except click.ClickException:
+        raise
+    except Exception as exc:  # noqa: BLE001 - a bug: one line, the traceback with --verbose
+        _fail(ctx, Exception(f"internal error: {type(exc).__name__}: {exc} (run with --verbose for details)"))
+    click.echo(summary.line())
+    if summary.interrupted:
+        click.echo("kgbuild: interrupted after the current batch; every article stored so far is complete "
+                   "(run the build again to finish)", err=True)
+        sys.exit(130)
+    sys.exit(1 if summary.rejected else 0)
+
+
+def _run_build(run_build: Callable[..., Summary], items: Iterable[object], store: object, jobs: int,
+               interrupt: _Interrupt) -> Summary:
     show_progress = sys.stderr.isatty()
     with click.progressbar(length=0, label="building", file=sys.stderr, show_pos=True) if show_progress \
             else _NoBar() as bar:
-        def on_outcome(outcome) -> None:  # noqa: ANN001
+        def on_outcome(outcome: Outcome) -> None:
             if outcome.error:
                 click.echo(f"kgbuild: {outcome.source}: {outcome.error}", err=True)
             for w in outcome.warnings:
                 click.echo(f"kgbuild: warning: {w}", err=True)
             bar.update(1)
 
-        try:
-            summary = run_build(items, store, jobs=jobs or default_jobs(), on_outcome=on_outcome)
-        except KeyboardInterrupt:
-            store.flush()
-            click.echo("kgbuild: interrupted; every article stored so far is complete", err=True)
-            sys.exit(130)
-    store.flush()
-    if summary.rejections:
-        # a remote store has no folder of its own: the report goes to the working folder
-        folder = Path("." if location.startswith(("http://", "https://")) else location)
-        path = Path(report_path) if report_path else folder / "rejected.jsonl"
+        interrupt.armed = True  # from here on the first Ctrl-C lets the current batch finish
+        return run_build(items, store, jobs=jobs, on_outcome=on_outcome, stop=interrupt.requested)
+
+
+def _write_report(summary: Summary, location: str, report_path: str | None) -> None:
+    """The rejected articles and their reasons, one JSON object a line (none: no file is written)."""
+    if not summary.rejections:
+        return
+    # a remote store has no folder of its own: the report goes to the working folder
+    folder = Path("." if location.startswith(("http://", "https://")) else location)
+    path = Path(report_path) if report_path else folder / "rejected.jsonl"
+    try:
         with path.open("w", encoding="utf-8") as fh:
             for o in summary.rejections:
                 fh.write(json.dumps({"source": o.source, "reason": o.error, "report": o.report}) + "\n")
-        click.echo(f"kgbuild: rejected articles and reasons written to {path}", err=True)
-    click.echo(summary.line())
-    sys.exit(1 if summary.rejected else 0)
+    except OSError as exc:
+        raise StoreError(f"{path}: cannot write the report of rejected articles: {exc.strerror}") from None
+    click.echo(f"kgbuild: rejected articles and reasons written to {path}", err=True)
+
+
+def _flush_quietly(store: object) -> None:
+    try:
+        if store is not None:
+            store.flush()
+    except Exception:  # noqa: BLE001, S110 - best effort on the way out
+        pass
+
+
+class _Interrupt:
+    """SIGINT during a build: before the articles flow it stops at once; then the first Ctrl-C asks the build to
+    stop after the current batch, and a second one stops at once (KeyboardInterrupt)."""
+
+    def __init__(self) -> None:
+        self.armed = False
+        self.stopping = False
+        self._previous: object = None
+
+    def requested(self) -> bool:
+        return self.stopping
+
+    def _handle(self, signum: int, frame: object) -> None:
+        if not self.armed or self.stopping:
+            raise KeyboardInterrupt
+        self.stopping = True
+        click.echo("kgbuild: interrupted: finishing the current batch (Ctrl-C again to stop at once)", err=True)
+
+    def __enter__(self) -> _Interrupt:
+        if threading.current_thread() is threading.main_thread():
+            self._previous = signal.signal(signal.SIGINT, self._handle)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._previous is not None:
+            signal.signal(signal.SIGINT, self._previous)
 
 
 class _NoBar:

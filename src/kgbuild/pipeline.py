@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import multiprocessing as mp
 import os
+import signal
+import sys
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -38,10 +40,15 @@ class Summary:
     rejected: int = 0
     triples: int = 0
     rejections: list[Outcome] = field(default_factory=list)
+    interrupted: bool = False  # stopped on request before the end of the input
 
     def line(self) -> str:
         return (f"{self.read} articles read, {self.stored} stored, {self.unchanged} unchanged, "
                 f"{self.rejected} rejected, {self.triples} triples")
+
+
+class ConfigError(Exception):
+    """The rules, lexicon or gazetteers cannot be loaded; the message is one line for the user."""
 
 
 @lru_cache(maxsize=1)
@@ -52,6 +59,35 @@ def _stages() -> tuple:
 
     annotator = Annotator()
     return annotator, RuleSet(), Mapper(annotator.gaz)
+
+
+def prepare() -> None:
+    """Load and compile the rules, lexicon and gazetteers now, so that a broken file is reported once, before
+    any article is read, rather than once per article. Raises ConfigError."""
+    import yaml
+
+    from .gazetteer import mappings_dir
+
+    folder = mappings_dir()
+    # YAML syntax first, file by file: the parser then names the file, line and column.
+    for path in sorted(folder.rglob("*.yaml")) if folder.is_dir() else ():
+        try:
+            with path.open(encoding="utf-8") as fh:
+                yaml.safe_load(fh)
+        except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+            raise ConfigError(f"{path}: {_one_line(exc)}") from None
+    try:
+        _stages()
+    except Exception as exc:  # noqa: BLE001 - any failure here is a configuration problem
+        name = getattr(exc, "filename", None)
+        where = f"{name}: " if name else f"in {folder}: "
+        raise ConfigError(f"cannot load the rules and gazetteers: {where}{type(exc).__name__}: {_one_line(exc)}") \
+            from exc
+
+
+def _one_line(exc: BaseException) -> str:
+    text = " ".join(str(exc).split())
+    return text if len(text) <= 300 else text[:297] + "..."
 
 
 def extract(article: Article) -> Facts:
@@ -78,10 +114,35 @@ def process(article: Article, *, validate: bool = True) -> Outcome:
                        warnings=article.warnings)
 
 
-def _process_item(item: Article | InputError) -> Outcome:
+def _process_item(item: Article | InputError | Outcome) -> Outcome:
+    if isinstance(item, Outcome):
+        return item
     if isinstance(item, InputError):
         return Outcome(item.source, error=item.reason)
     return process(item)
+
+
+def _portable(item: Article | InputError) -> Article | Outcome:
+    # An InputError does not survive pickling (its __init__ takes two arguments, its args hold one): a worker
+    # would die unpickling it and the pool would hang. Send the rejection as an Outcome instead.
+    if isinstance(item, InputError):
+        return Outcome(item.source, error=item.reason)
+    return item
+
+
+def _worker_init(parent: int) -> None:
+    """In each worker: Ctrl-C is the parent's to handle (it stops after the current batch), and the worker dies
+    with the parent rather than lingering when the parent is killed."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if sys.platform.startswith("linux"):
+        try:
+            import ctypes
+
+            ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+        except (OSError, AttributeError):
+            pass
+    if os.getppid() != parent:  # the parent died before prctl took effect
+        os._exit(1)
 
 
 CHUNK = 16  # articles per task sent to a worker: fewer, larger messages
@@ -103,16 +164,22 @@ def outcomes(items: Iterable[Article | InputError], jobs: int = 1) -> Iterator[O
     if method == "fork":
         _warm_up()
     limit = threading.BoundedSemaphore(CHUNK * IN_FLIGHT * jobs)
+    done = threading.Event()
 
-    def fed() -> Iterator[Article | InputError]:
+    def fed() -> Iterator[Article | Outcome]:
         for item in items:
-            limit.acquire()
-            yield item
+            while not limit.acquire(timeout=0.2):
+                if done.is_set():  # the consumer left early: let the pool's task thread end
+                    return
+            yield _portable(item)
 
-    with mp.get_context(method).Pool(jobs) as pool:
-        for outcome in pool.imap(_process_item, fed(), chunksize=CHUNK):
-            limit.release()
-            yield outcome
+    with mp.get_context(method).Pool(jobs, initializer=_worker_init, initargs=(os.getpid(),)) as pool:
+        try:
+            for outcome in pool.imap(_process_item, fed(), chunksize=CHUNK):
+                limit.release()
+                yield outcome
+        finally:
+            done.set()  # before the pool's exit joins its task thread, which may wait in fed()
 
 
 def _warm_up() -> None:
@@ -128,8 +195,13 @@ def default_jobs() -> int:
 
 
 def build(items: Iterable[Article | InputError], store, *, jobs: int = 1, batch_size: int = 200,
-          on_outcome: Callable[[Outcome], None] | None = None) -> Summary:
-    """Process articles and write their graphs to the store in batches; each batch is one transaction."""
+          on_outcome: Callable[[Outcome], None] | None = None,
+          stop: Callable[[], bool] | None = None) -> Summary:
+    """Process articles and write their graphs to the store in batches; each batch is one transaction.
+
+    `stop` is asked after every article: when it answers true the articles processed so far are written (one
+    last transaction), those still in the workers are dropped, and the summary says `interrupted`.
+    """
     summary = Summary()
     batch: dict[str, ArticleGraph] = {}
 
@@ -140,19 +212,34 @@ def build(items: Iterable[Article | InputError], store, *, jobs: int = 1, batch_
             summary.unchanged += unchanged
             batch.clear()
 
-    for outcome in outcomes(items, jobs):
-        summary.read += 1
-        if outcome.graph is None:
-            summary.rejected += 1
-            summary.rejections.append(outcome)
-        else:
-            summary.triples += outcome.triples
-            if outcome.graph.iri in batch:  # the same article twice in one batch: the later one wins
-                flush()
-            batch[outcome.graph.iri] = outcome.graph
-            if len(batch) >= batch_size:
-                flush()
-        if on_outcome:
-            on_outcome(outcome)
-    flush()
+    results = outcomes(items, jobs)
+    try:
+        if stop is not None and stop():
+            summary.interrupted = True
+            return summary
+        for outcome in results:
+            _count(summary, outcome, batch, batch_size, flush)
+            if on_outcome:
+                on_outcome(outcome)
+            if stop is not None and stop():
+                summary.interrupted = True
+                break
+        flush()
+    finally:
+        results.close()  # stops the worker pool
     return summary
+
+
+def _count(summary: Summary, outcome: Outcome, batch: dict[str, ArticleGraph], batch_size: int,
+           flush: Callable[[], None]) -> None:
+    summary.read += 1
+    if outcome.graph is None:
+        summary.rejected += 1
+        summary.rejections.append(outcome)
+        return
+    summary.triples += outcome.triples
+    if outcome.graph.iri in batch:  # the same article twice in one batch: the later one wins
+        flush()
+    batch[outcome.graph.iri] = outcome.graph
+    if len(batch) >= batch_size:
+        flush()
