@@ -340,6 +340,22 @@ def clean(corpus: Path, tmp_path_factory: pytest.TempPathFactory) -> dict:
             "counts": counts}
 
 
+@pytest.fixture(scope="module")
+def first_batch(tmp_path_factory: pytest.TempPathFactory) -> int:
+    """How much a store folder grows before its first batch of articles: a fresh store with the ontology alone."""
+    root = tmp_path_factory.mktemp("empty")
+    (root / "empty.txt").write_text("", encoding="utf-8")
+    kgbuild("build", str(root / "empty.txt"), "--store", str(root / "store"), "--jobs", "1")
+    return folder_size(root / "store") + 50_000
+
+
+def _wait_for_articles(proc: subprocess.Popen, store: Path, size: int) -> None:
+    deadline = time.monotonic() + 120
+    while proc.poll() is None and folder_size(store) < size and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert proc.poll() is None, "the build ended before it could be interrupted"
+
+
 def test_rerun_of_the_same_input_changes_no_triple(clean: dict, corpus: Path, tmp_path: Path) -> None:
     small = tmp_path / "small.jsonl"
     small.write_text("".join(corpus.read_text(encoding="utf-8").splitlines(keepends=True)[:60]), encoding="utf-8")
@@ -430,14 +446,11 @@ def _assert_consistent(store: Path, clean: dict) -> int:
     return len(graphs)
 
 
-def test_ctrl_c_stops_after_the_current_batch(clean: dict, corpus: Path, tmp_path: Path) -> None:
+def test_ctrl_c_stops_after_the_current_batch(clean: dict, corpus: Path, tmp_path: Path, first_batch: int) -> None:
     store = tmp_path / "store"
     proc = _start(["build", str(corpus), "--store", str(store), "--jobs", "2"])
-    base = folder_size(store)
-    deadline = time.monotonic() + 120
-    while proc.poll() is None and folder_size(store) - base < 200_000 and time.monotonic() < deadline:
-        time.sleep(0.05)
-    time.sleep(0.5)
+    _wait_for_articles(proc, store, first_batch)
+    time.sleep(0.3)
     os.killpg(proc.pid, signal.SIGINT)  # as a terminal's Ctrl-C: the whole process group
     out, err = (b.decode() for b in proc.communicate(timeout=60))
     assert proc.returncode == 130, err
@@ -452,13 +465,10 @@ def test_ctrl_c_stops_after_the_current_batch(clean: dict, corpus: Path, tmp_pat
     assert _gone(proc.pid)
 
 
-def test_second_ctrl_c_stops_at_once(clean: dict, corpus: Path, tmp_path: Path) -> None:
+def test_second_ctrl_c_stops_at_once(clean: dict, corpus: Path, tmp_path: Path, first_batch: int) -> None:
     store = tmp_path / "store"
     proc = _start(["build", str(corpus), "--store", str(store), "--jobs", "2"])
-    base = folder_size(store)
-    deadline = time.monotonic() + 120
-    while proc.poll() is None and folder_size(store) - base < 200_000 and time.monotonic() < deadline:
-        time.sleep(0.05)
+    _wait_for_articles(proc, store, first_batch)
     os.killpg(proc.pid, signal.SIGINT)
     time.sleep(0.05)
     os.killpg(proc.pid, signal.SIGINT)
@@ -471,7 +481,7 @@ def test_second_ctrl_c_stops_at_once(clean: dict, corpus: Path, tmp_path: Path) 
 
 def test_ctrl_c_while_starting(tmp_path: Path, corpus: Path) -> None:
     proc = _start(["build", str(corpus), "--store", str(tmp_path / "store"), "--jobs", "2"])
-    time.sleep(1.0)
+    _wait_for_articles(proc, tmp_path / "store", 1)  # the store is being opened: the rules are not loaded yet
     os.killpg(proc.pid, signal.SIGINT)
     _, err = (b.decode() for b in proc.communicate(timeout=60))
     assert proc.returncode == 130, err
@@ -645,5 +655,7 @@ def test_any_query_string_gives_200_or_400_never_500(served: Served, query: str 
     else:
         status, body = http("POST", served.base + "/sparql", data=raw,
                             headers={**headers, "Content-Type": "application/sparql-query"})
-    assert status in (200, 400), (status, body[:500])
+    assert status in (200, 400, 403), (status, body[:500])
+    if status == 403:  # the endpoint's policy (LOAD, SERVICE, updates without a token): said, not crashed
+        assert b"not allowed" in body or b"token" in body.lower(), body[:500]
     assert b"Traceback" not in body and b'File "' not in body
