@@ -276,14 +276,25 @@ def export(ctx: click.Context, store_path: str | None, token: str | None, fmt: s
 @click.option("--timeout", default=30.0, type=float, show_default=True, help="Per-query timeout in seconds.")
 @click.option("--token", envvar="KGBUILD_UPDATE_TOKEN", default=None,
               help="Bearer token that allows updates (or $KGBUILD_UPDATE_TOKEN); without it the store is read-only.")
+@click.option("--max-rows", default=None, type=int, help="Cap on result rows of a query (default 100000).")
+@click.option("--allow-service-host", "service_hosts", multiple=True, metavar="HOST",
+              help="Allow SERVICE and LOAD of IRIs on this host (repeatable), e.g. query.wikidata.org.")
+@click.option("--threads", default=None, type=int, help="Server threads (default 16).")
+@click.option("--workers", default=None, type=int, help="Query worker processes (default: one per core, at least 2).")
 @click.pass_context
 def serve(ctx: click.Context, store_path: str | None, host: str, port: int, timeout: float,
-          token: str | None) -> None:
-    """Serve the store: SPARQL endpoint at /sparql and a query page at /."""
+          token: str | None, max_rows: int | None, service_hosts: tuple[str, ...], threads: int | None,
+          workers: int | None) -> None:
+    """Serve the store: SPARQL endpoint at /sparql, query page at /, explore pages at /explore/."""
     from .endpoint import serve as run
 
+    options: dict = {"timeout": timeout, "token": token, "allow_service_hosts": service_hosts, "workers": workers}
+    if max_rows is not None:
+        options["max_rows"] = max_rows
+    if threads is not None:
+        options["threads"] = threads
     try:
-        run(store_path or default_location(), host, port, timeout=timeout, token=token)
+        run(store_path or default_location(), host, port, **options)
     except StoreError as exc:
         _fail(ctx, exc)
 
