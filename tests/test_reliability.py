@@ -34,7 +34,7 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 from conftest import ROOT, shared_path
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 CLI = [sys.executable, "-m", "kgbuild.cli"]
@@ -294,6 +294,20 @@ def test_random_bytes_on_stdin(tmp_path: Path) -> None:
     assert lines(result.stderr)[0].startswith("kgbuild: <stdin>: ")
 
 
+@pytest.mark.xfail(strict=True, reason="normalize.py: 'tomorrow' on 9999-12-31 overflows and 'within nan days' "
+                                       "raises in resolve_relative; the article is rejected as an internal error")
+def test_extreme_dates_and_number_words_do_not_lose_the_article(tmp_path: Path) -> None:
+    records = [{"id": "far", "title": "Far future", "date": "9999-12-31",
+                "text": "Pakistan and China will sign an agreement tomorrow in Beijing."},
+               {"id": "nan", "title": "Not a number", "date": "2026-02-04",
+                "text": "Pakistan and China will sign an agreement within nan days in Beijing."}]
+    path = tmp_path / "edge.jsonl"
+    path.write_text("\n".join(json.dumps(r) for r in records), encoding="utf-8")
+    result = kgbuild("build", str(path), "--store", str(tmp_path / "store"), "--jobs", "1")
+    assert "internal error" not in result.stderr
+    assert summary(result.stdout)["stored"] == 2
+
+
 # -- configuration errors --------------------------------------------------------------------------------------------
 @pytest.mark.parametrize("breakage", ["syntax", "structure"])
 def test_broken_rule_file_is_one_line_before_any_article(tmp_path: Path, breakage: str) -> None:
@@ -455,9 +469,11 @@ def test_ctrl_c_stops_after_the_current_batch(clean: dict, corpus: Path, tmp_pat
     out, err = (b.decode() for b in proc.communicate(timeout=60))
     assert proc.returncode == 130, err
     assert "Traceback" not in err
-    assert lines(err) == ["kgbuild: interrupted: finishing the current batch (Ctrl-C again to stop at once)",
-                          "kgbuild: interrupted after the current batch; every article stored so far is complete "
-                          "(run the build again to finish)"]
+    assert [line for line in lines(err) if "interrupted" in line] == [
+        "kgbuild: interrupted: finishing the current batch (Ctrl-C again to stop at once)",
+        "kgbuild: interrupted after the current batch; every article stored so far is complete "
+        "(run the build again to finish)"]
+    assert lines(err)[-1].startswith("kgbuild: interrupted after")
     counts = summary(out)
     assert 0 < counts["read"] < CORPUS_SIZE
     stored = _assert_consistent(store, clean)
@@ -564,23 +580,26 @@ PER_GRAPH = ("SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } FILTER(CO
 
 
 def test_server_keeps_answering_while_a_build_adds_articles(clean: dict, corpus: Path, tmp_path: Path) -> None:
+    """Two clients query `kgbuild serve` in a loop while `kgbuild build --store http://...` adds 450 articles
+    through it: every query is answered, what a client sees never shrinks, and each article graph it sees is whole
+    (exactly the clean build's triples for that article)."""
     part = tmp_path / "part.jsonl"
     part.write_text("".join(corpus.read_text(encoding="utf-8").splitlines(keepends=True)[:450]), encoding="utf-8")
     server = Served(tmp_path / "served", tmp_path / "serve.log")
-    seen: list[dict[str, int]] = []
+    seen: list[list[dict[str, int]]] = [[], []]  # per client, in the order its answers came
     statuses: list[int] = []
     done = threading.Event()
 
-    def poll() -> None:
+    def poll(mine: list[dict[str, int]]) -> None:
         while not done.is_set():
             status, body = server.query(PER_GRAPH)
             statuses.append(status)
             if status == 200:
                 rows = json.loads(body)["results"]["bindings"]
-                seen.append({r["g"]["value"]: int(r["n"]["value"]) for r in rows})
+                mine.append({r["g"]["value"]: int(r["n"]["value"]) for r in rows})
 
     try:
-        pollers = [threading.Thread(target=poll) for _ in range(2)]
+        pollers = [threading.Thread(target=poll, args=(mine,)) for mine in seen]
         for t in pollers:
             t.start()
         try:
@@ -597,24 +616,17 @@ def test_server_keeps_answering_while_a_build_adds_articles(clean: dict, corpus:
         server.stop()
     assert "Traceback" not in log
     assert statuses and set(statuses) == {200}, set(statuses)
-    assert len(seen) >= 5, len(seen)
     stored = summary(result.stdout)["stored"]
-    sizes = [len(s) for s in seen]
-    assert sizes == sorted(sizes) or _per_thread_monotonic(seen), sizes
-    assert max(sizes) <= stored and len({*sizes}) >= 2, sizes  # it did see articles arrive
-    for snapshot in seen:  # whole or not at all
-        for g, n in snapshot.items():
-            assert n == len(clean["graphs"][g]), g
     assert len(json.loads(final[1])["results"]["bindings"]) == stored
-
-
-def _per_thread_monotonic(seen: list[dict[str, int]]) -> bool:
-    # two pollers append in the order their answers arrive: each graph, once seen, must stay
-    first = {}
-    for i, s in enumerate(seen):
-        for g in s:
-            first.setdefault(g, i)
-    return all(all(g in s for s in seen[i + 2:]) for g, i in first.items())
+    sizes = sorted({len(snapshot) for mine in seen for snapshot in mine})
+    assert len(sizes) >= 3, sizes  # the clients saw articles arrive, batch after batch
+    for mine in seen:
+        for before, after in zip(mine, mine[1:], strict=False):  # never shrinks
+            assert before.keys() <= after.keys()
+        for snapshot in mine:  # whole or not at all
+            for g, n in snapshot.items():
+                assert n == len(clean["graphs"][g]), g
+    print(f"{len(statuses)} queries during the build, all 200; graph counts seen {sizes}")
 
 
 # -- the endpoint's query handling -----------------------------------------------------------------------------------
@@ -637,6 +649,9 @@ SPARQL_WORDS = ["SELECT", "ASK", "CONSTRUCT", "DESCRIBE", "WHERE", "GRAPH", "FIL
                 "schema:x", "_:b", "[]", "^^", "@en", "#", "\\u0000", "\u00e9", "\x00", "%", "&", "=", "\n"]
 
 
+@example(query="SELECT * WHERE { ?s ?p ?o } LIMIT 3", how="get")
+@example(query="ASK { GRAPH ?g { ?s a ?t } }", how="direct")
+@example(query="SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }", how="form")
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
                                                                    HealthCheck.too_slow])
 @given(query=st.one_of(st.text(max_size=300), st.binary(max_size=300),
@@ -656,6 +671,8 @@ def test_any_query_string_gives_200_or_400_never_500(served: Served, query: str 
         status, body = http("POST", served.base + "/sparql", data=raw,
                             headers={**headers, "Content-Type": "application/sparql-query"})
     assert status in (200, 400, 403), (status, body[:500])
+    if isinstance(query, str) and query.startswith(("SELECT *", "ASK {", "SELECT (COUNT")):
+        assert status == 200, body[:500]
     if status == 403:  # the endpoint's policy (LOAD, SERVICE, updates without a token): said, not crashed
         assert b"not allowed" in body or b"token" in body.lower(), body[:500]
     assert b"Traceback" not in body and b'File "' not in body
