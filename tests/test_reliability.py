@@ -433,12 +433,12 @@ def test_sigkill_at_three_moments_then_rerun_equals_a_clean_build(clean: dict, c
     rng = random.Random(int(os.environ.get("KGBUILD_KILL_SEED", "6")))
     total = clean["seconds"]
     moments = [
-        # while it starts: the store folder has just appeared, the ontology may be half written
-        _kill_when(_start(args), store, after=rng.uniform(0.3, 2.0), group=True),
-        # once the first batch is being written: the store has grown
-        _kill_when(_start(args), store, grown=200_000, after=rng.uniform(0.0, 1.0), group=False),
-        # at a random moment in the rest of the build
-        _kill_when(_start(args), store, after=rng.uniform(0.3, 0.9) * total, group=True),
+        # early: while it starts (store opened, ontology written) or in the first batch
+        _kill_when(_start(args), store, after=rng.uniform(0.1, 0.35) * total, group=True),
+        # in the middle, the parent alone (its workers must die with it)
+        _kill_when(_start(args), store, after=rng.uniform(0.35, 0.65) * total, group=False),
+        # late: the last batches
+        _kill_when(_start(args), store, after=rng.uniform(0.65, 0.95) * total, group=True),
     ]
     partial = article_graphs(store)
     assert all(clean["graphs"][g] == triples for g, triples in partial.items()), "a killed build left a graph torn"
