@@ -34,7 +34,8 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-CORPUS = ROOT.parent / "shared" / "articles" / "corpus" / "reuters21578.jsonl.gz"
+SHARED = Path(os.environ.get("KGBUILD_SHARED", ROOT.parent / "shared"))  # as in tests/conftest.py
+CORPUS = SHARED / "articles" / "corpus" / "reuters21578.jsonl.gz"
 STAGES = ("read", "annotate", "rules", "mapping", "validate", "graph", "store")
 
 

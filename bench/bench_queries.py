@@ -14,6 +14,7 @@ above 1 points at the store, not at the transport).
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import statistics
 import subprocess
@@ -25,7 +26,8 @@ from pathlib import Path
 from bench_endpoint import Client, free_port, wait_up
 
 ROOT = Path(__file__).resolve().parent.parent
-CORPUS = ROOT.parent / "shared" / "articles" / "corpus" / "reuters21578.jsonl.gz"
+SHARED = Path(os.environ.get("KGBUILD_SHARED", ROOT.parent / "shared"))  # as in tests/conftest.py
+CORPUS = SHARED / "articles" / "corpus" / "reuters21578.jsonl.gz"
 
 
 def main() -> None:
