@@ -25,10 +25,21 @@ from .normalize import find_dates, find_money, parse_number
 from .records import Annotated, Article, Mention, Official, Sentence
 from .vocab import slug
 
-if not Token.has_extension("kind"):
-    Token.set_extension("kind", default="")  # what the gazetteers made of the token: state, adj, title, name...
-if not Token.has_extension("key"):
-    Token.set_extension("key", default=None)  # the gazetteer id of that entity
+# What the gazetteers made of a token (state, adj, capital, city, org, title, honorific, name, or "") is kept in
+# spaCy's own token entity type, which Matcher tests in compiled code; the rule files write it `_: {kind: ...}`.
+KIND_KEY = "kind"
+
+
+def compile_pattern(pattern: list[dict]) -> list[dict]:
+    """Rewrite `{_: {kind: X}}` of the rule files into spaCy's ENT_TYPE test (much faster than an extension)."""
+    out = []
+    for token in pattern:
+        token = dict(token)
+        ext = token.pop("_", None)
+        if ext:
+            token["ENT_TYPE"] = ext[KIND_KEY]
+        out.append(token)
+    return out
 
 LOCATIVE = {"in", "at", "to", "from", "near", "into", "outside", "via", "inside", "across", "around"}
 COUNT_NOUNS = (
@@ -148,7 +159,7 @@ class Annotator:
         self.official_rules = {r["id"]: r for r in rules["rules"]}
         self.matcher = Matcher(vocab)
         for r in rules["rules"]:
-            self.matcher.add(r["id"], [_expand(r["pattern"], rules["macros"])], greedy="LONGEST")
+            self.matcher.add(r["id"], [compile_pattern(_expand(r["pattern"], rules["macros"]))], greedy="LONGEST")
 
     # ------------------------------------------------------------------------------------------
     def annotate(self, article: Article) -> Annotated:
@@ -222,6 +233,7 @@ class Annotator:
             # Lower-case common words ("minister", "president") are titles only next to a name or a state.
             spans.append(span)
         kept = filter_spans(spans)
+        keys = doc.user_data.setdefault("keys", {})  # token index -> gazetteer id of its entity
         # Ambiguous names (Georgia) are judged once every unambiguous state of the text is known.
         unambiguous = [sp for sp in kept if self._unambiguous_state(sp)]
         result = []
@@ -232,12 +244,12 @@ class Annotator:
             if kind in ("state", "adj"):
                 key = self.as_of(key, ref)
             for tok in span:
-                tok._.kind = "capital" if kind == "city" and span.text in self.capital_of else kind
-                tok._.key = key
+                tok.ent_type_ = "capital" if kind == "city" and span.text in self.capital_of else kind
+                keys[tok.i] = key
             result.append((span, (kind, key)))
         particles = self.lex.particles
         for tok in doc:
-            if tok._.kind:
+            if tok.ent_type_:
                 continue
             t = tok.text
             if t in self.lex.not_names:
@@ -245,12 +257,12 @@ class Annotator:
             if (t[:1].isupper() and t.lower() not in STOP_WORDS and re.fullmatch(r"[A-Z][\w'’.-]*", t)
                     and not t.isupper() or (len(t) == 2 and t.endswith(".") and t[0].isupper())) or (
                     t in particles and 0 < tok.i < len(doc) - 1 and doc[tok.i + 1].text[:1].isupper()):
-                tok._.kind = "name"
-            elif t == "-" and 0 < tok.i < len(doc) - 1 and doc[tok.i - 1]._.kind == "name" \
-                    and doc[tok.i + 1].is_alpha and not doc[tok.i + 1]._.kind \
+                tok.ent_type_ = "name"
+            elif t == "-" and 0 < tok.i < len(doc) - 1 and doc[tok.i - 1].ent_type_ == "name" \
+                    and doc[tok.i + 1].is_alpha and not doc[tok.i + 1].ent_type_ \
                     and tok.idx == doc[tok.i - 1].idx + len(doc[tok.i - 1]):
-                tok._.kind = "name"  # inside a hyphenated name: "Kassym-Jomart", "Shin-yong"
-                doc[tok.i + 1]._.kind = "name"
+                tok.ent_type_ = "name"  # inside a hyphenated name: "Kassym-Jomart", "Shin-yong"
+                doc[tok.i + 1].ent_type_ = "name"
         return result
 
     def as_of(self, state: str | None, day: dt.date | None) -> str | None:
@@ -274,7 +286,7 @@ class Annotator:
         start, end = span.start_char, span.end_char
         prev = doc[span.start - 1].lower_ if span.start > 0 else ""
         # "Ambassador to Washington" names a post, not where something happens.
-        after_title = span.start > 1 and doc[span.start - 2]._.kind == "title"
+        after_title = span.start > 1 and doc[span.start - 2].ent_type_ == "title"
         located = prev in LOCATIVE and not after_title
         if kind == "state":
             return [Mention("state", start, end, span.text, key, None, "place" if located else "name")]
@@ -308,7 +320,7 @@ class Annotator:
         taken: set[int] = set()
         matches = []
         for m in sorted(self.matcher(doc), key=lambda m: (m[1] - m[2], m[1])):
-            if doc[m[2] - 1]._.kind == "title" and m[2] < len(doc) and doc[m[2]]._.kind in ("title", "name"):
+            if doc[m[2] - 1].ent_type_ == "title" and m[2] < len(doc) and doc[m[2]].ent_type_ in ("title", "name"):
                 continue  # "George Bush, Secretary of State George Shultz": the title belongs to the next name
             if not taken & set(range(m[1], m[2])):
                 taken.update(range(m[1], m[2]))
@@ -323,7 +335,7 @@ class Annotator:
             sent_index = _sentence_index(sentences, span.start_char)
             if sent_index != prev_sentence or (rule.get("adjacent") and prev_end != start):
                 previous = None  # "his counterpart", "and Minister X" refer within the sentence only
-            name_tokens = [t for t in span if t._.kind == "name"]
+            name_tokens = [t for t in span if t.ent_type_ == "name"]
             while name_tokens and name_tokens[-1].text in self.lex.particles:
                 name_tokens.pop()
             while name_tokens and name_tokens[0].text in self.lex.particles:
@@ -370,7 +382,7 @@ class Annotator:
             surname = entry["name"].split()[-1]
             first = min(s for s, _ in entry["mentions"])
             for tok in doc:
-                if tok.text == surname and tok.idx > first and tok._.kind == "name" and not any(
+                if tok.text == surname and tok.idx > first and tok.ent_type_ == "name" and not any(
                         s <= tok.idx < e for s, e in entry["mentions"]):
                     entry["mentions"].append((tok.idx, tok.idx + len(tok)))
         return [
@@ -405,7 +417,7 @@ class Annotator:
         return None
 
     def _title_of(self, span: Span) -> str | None:
-        titles = [t for t in span if t._.kind == "title"]
+        titles = [t for t in span if t.ent_type_ == "title"]
         if not titles:
             return None
         # The title is the last run of title tokens: "Navy chief", "Secretary of State".
@@ -416,14 +428,14 @@ class Annotator:
 
     def _state_of(self, span: Span) -> str | None:
         for tok in span:
-            if tok._.kind in ("state", "adj", "capital", "org"):
+            if tok.ent_type_ in ("state", "adj", "capital", "org"):
                 key = self._state_key_at(tok)
                 if key:
                     return key
         return None
 
     def _state_key_at(self, tok: Token) -> str | None:
-        kind, key = tok._.kind, tok._.key
+        kind, key = tok.ent_type_, tok.doc.user_data.get("keys", {}).get(tok.i)
         if kind in ("state", "adj"):
             return key
         if kind == "org":

@@ -8,6 +8,7 @@ generic procedure below, and facts describing the same event are merged.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
@@ -15,10 +16,10 @@ from pathlib import Path
 
 import spacy
 from spacy.matcher import Matcher
-from spacy.tokens import Token
 
 from . import gazetteer as gaz
 from . import yamlfile
+from .annotate import compile_pattern
 from .records import Agreement, Annotated, Evidence, Facts, Meeting, Mention, Sentence
 
 COUNT_KIND = {  # which kind of agreement a counted noun stands for
@@ -27,13 +28,27 @@ COUNT_KIND = {  # which kind of agreement a counted noun stands for
 }
 
 
+WORD = re.compile(r"[a-z0-9']+|[^\sa-z0-9']")
+
+
+def _required_words(pattern: list[dict]) -> set[str]:
+    """The lower-case words a trigger pattern can match on its first mandatory word test."""
+    for token in pattern:
+        if token.get("OP") in ("?", "*"):
+            continue
+        lower = token.get("LOWER")
+        if isinstance(lower, str):
+            return {lower}
+        if isinstance(lower, dict) and "IN" in lower:
+            return set(lower["IN"])
+    raise ValueError(f"trigger {pattern} has no mandatory LOWER word test")
+
+
 # How a mention shows in trigger patterns: the token kinds of annotate.py.
 MENTION_KIND = {
     ("state", "adjective"): "adj", ("state", "capital"): "capital", ("state", None): "state",
     ("city", None): "city", ("title", None): "title", ("person", None): "name", ("org", None): "org",
 }
-if not Token.has_extension("kind"):
-    Token.set_extension("kind", default="")
 
 
 @dataclass
@@ -57,11 +72,13 @@ class RuleSet:
         self.nlp = spacy.blank("en")
         self.matcher = Matcher(self.nlp.vocab)
         self.rules: dict[str, dict] = {}
+        self.keywords: set[str] = set()  # a sentence without any of these words fires no trigger
         for family in ("meetings", "agreements"):
             for rule in data[family]:
                 rule = dict(rule, family=family[:-1])
                 self.rules[rule["id"]] = rule
-                self.matcher.add(rule["id"], rule["triggers"], greedy="LONGEST")
+                self.matcher.add(rule["id"], [compile_pattern(t) for t in rule["triggers"]], greedy="LONGEST")
+                self.keywords.update(w for t in rule["triggers"] for w in _required_words(t))
         cues = data["cues"]
         self.not_event = set(cues["not_an_event"])
         self.conclude = set(cues["conclude"])
@@ -114,6 +131,8 @@ class RuleSet:
 
     # -----------------------------------------------------------------------------------------
     def _hits(self, sentence: Sentence, mentions: list[Mention]) -> list[_Hit]:
+        if not self.keywords.intersection(WORD.findall(sentence.text.lower())):
+            return []  # most sentences of a story trigger nothing: skip tokenising and matching them
         doc = self.nlp.make_doc(sentence.text)
         # Triggers may test what a token is (`_: {kind: ...}`), as the annotator found it.
         for m in mentions:
@@ -121,7 +140,7 @@ class RuleSet:
             span = doc.char_span(m.start - sentence.start, m.end - sentence.start, alignment_mode="expand")
             if kind and span is not None:
                 for tok in span:
-                    tok._.kind = kind
+                    tok.ent_type_ = kind
         lower = [t.lower_ for t in doc]
         hits = []
         for match_id, start, end in self.matcher(doc):
