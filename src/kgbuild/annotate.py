@@ -137,9 +137,11 @@ class Annotator:
                 places_by_name.setdefault(form, p.id)
             add("city", p.id, [p.name, *p.aliases])
         self.place_by_name = places_by_name
-        for cap, _state_id in self.capital_of.items():
+        self.capital_key: dict[str, str] = {}  # place id of a seat of government -> its state
+        for cap, state_id in self.capital_of.items():
             if cap not in places_by_name:
                 add("city", f"{slug(cap)}", [cap])
+            self.capital_key[places_by_name.get(cap, slug(cap))] = state_id
         for o in self.gaz.organizations.values():
             add("org", o.id, [o.name, *o.aliases])
         add("honorific", "-", list(self.lex.honorifics))

@@ -362,8 +362,9 @@ def _host_and_place(mentions: list[Mention], hit: _Hit) -> tuple[str | None, str
 
 def _visit_host(mentions: list[Mention], hit: _Hit, parts: list[str]) -> str | None:
     """The state a visit goes to: the first state named after the trigger ('visit to China', 'is in Malaysia')."""
-    placed = [m for m in mentions if m.kind == "state" and m.start >= hit.start and m.role == "place"]
-    return placed[0].key if placed else None
+    placed = [m for m in mentions if m.kind == "state" and m.start >= hit.start
+              and (m.role == "place" or (m.role != "adjective" and 0 <= m.start - hit.end <= 1))]
+    return placed[0].key if placed else None  # "is in Malaysia", "a visit to China", "will visit Japan"
 
 
 def _nearest(mentions: list[Mention], kind: str, hit: _Hit) -> Mention | None:
