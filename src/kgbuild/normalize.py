@@ -32,7 +32,9 @@ CURRENCY_WORDS = {
     "crowns": "SEK", "ringgit": "MYR", "won": "KRW", "rand": "ZAR", "naira": "NGN", "tenge": "KZT",
 }
 NUMBER = r"(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?"
-WORD_NUMBER = "|".join(sorted((w for w in NUMBER_WORDS if w not in ("a", "an")), key=len, reverse=True))
+_WORDS = "|".join(sorted((w for w in NUMBER_WORDS if w not in ("a", "an")), key=len, reverse=True))
+# "five", "twenty-one", "twenty one", "one hundred"
+WORD_NUMBER = rf"(?:{_WORDS})(?:[ -](?:{_WORDS}))*"
 SCALE = r"(?:thousand|million|mln|billion|bln|bn|trillion|tln)"
 _PREFIX_CUR = r"(?P<pcur>US\$|\$|£|€|¥)"
 _SUFFIX_CUR = (
@@ -151,18 +153,15 @@ def resolve_absolute(
         return d, d
     if ref is None:
         return None, None
-    try:
-        this_year = dt.date(ref.year, month, day)
-    except ValueError:
-        return None, None
-    past = this_year if this_year <= ref else _replace_year(this_year, ref.year - 1)
-    future = this_year if this_year >= ref else _replace_year(this_year, ref.year + 1)
+    # The nearest such day on each side of the reference (29 February may be up to four years away).
+    past = next((d for y in range(ref.year, ref.year - 5, -1) if (d := _day(y, month, day)) and d <= ref), None)
+    future = next((d for y in range(ref.year, ref.year + 5) if (d := _day(y, month, day)) and d >= ref), None)
     return past, future
 
 
-def _replace_year(day: dt.date | None, year: int) -> dt.date | None:
+def _day(year: int, month: int, day: int) -> dt.date | None:
     try:
-        return day.replace(year=year) if day else None
+        return dt.date(year, month, day)
     except ValueError:
         return None
 
@@ -197,7 +196,7 @@ def resolve_relative(phrase: str, ref: dt.date) -> tuple[dt.date | None, str, st
     m = re.fullmatch(r"(?:within|in) (?:the next )?(\w+) (days|weeks|months|years)", p)
     if m:
         n = parse_number(m.group(1))
-        if n is None or n != int(n) or n > 100:
+        if n is None or not n.is_finite() or n != int(n) or n > 100:
             return None, "deadline", "day"
         n = int(n)
         unit = m.group(2)
@@ -212,7 +211,17 @@ def resolve_relative(phrase: str, ref: dt.date) -> tuple[dt.date | None, str, st
 
 
 def find_dates(text: str, ref: dt.date | None) -> list[DateMention]:
-    """Every date expression, resolved against the reference day (the article's date)."""
+    """Every date expression, resolved against the reference day (the article's date).
+
+    An expression whose day would fall outside the calendar (the day after 9999-12-31) is left out.
+    """
+    try:
+        return _find_dates(text, ref)
+    except (OverflowError, ValueError):
+        return _find_dates(text, None)
+
+
+def _find_dates(text: str, ref: dt.date | None) -> list[DateMention]:
     found: list[DateMention] = []
     taken: list[tuple[int, int]] = []
     for kind, pattern in DATE_PATTERNS:
