@@ -70,21 +70,26 @@ def run_stages(path: Path, folder: Path) -> dict[str, float]:
     shutil.rmtree(store_dir, ignore_errors=True)
     store = Store(store_dir)
     batch: list = []
+    errors: list[str] = []
     for item in items:
         if not isinstance(item, Article):
             continue
         t0 = clock()
-        annotated = annotator.annotate(item)
-        t1 = clock()
-        facts = rules.apply(annotated)
-        t2 = clock()
-        iri, quads, entities = mapper.map(facts)
-        t3 = clock()
-        result = validate([*quads, *entities])
-        t4 = clock()
-        if result.conforms:
-            batch.append(ArticleGraph.of(iri, quads, entities))
-        t5 = clock()
+        try:
+            annotated = annotator.annotate(item)
+            t1 = clock()
+            facts = rules.apply(annotated)
+            t2 = clock()
+            iri, quads, entities = mapper.map(facts)
+            t3 = clock()
+            result = validate([*quads, *entities])
+            t4 = clock()
+            if result.conforms:
+                batch.append(ArticleGraph.of(iri, quads, entities))
+            t5 = clock()
+        except Exception as exc:  # noqa: BLE001 - as in the pipeline, one bad article does not stop the run
+            errors.append(f"{item.source}: {type(exc).__name__}: {exc}")
+            continue
         if len(batch) >= 200:
             store.put(batch)
             batch = []
@@ -98,6 +103,8 @@ def run_stages(path: Path, folder: Path) -> dict[str, float]:
     spent["store"] += clock() - t
     store.close()
     shutil.rmtree(store_dir, ignore_errors=True)
+    for line in errors[:5]:
+        print(f"  stage error (article skipped): {line}")
     return spent
 
 
