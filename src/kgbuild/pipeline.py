@@ -194,6 +194,9 @@ def default_jobs() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
 
 
+FLUSH_EVERY = 2000  # articles written between two flushes of the store to disk
+
+
 def build(items: Iterable[Article | InputError], store, *, jobs: int = 1, batch_size: int = 200,
           on_outcome: Callable[[Outcome], None] | None = None,
           stop: Callable[[], bool] | None = None) -> Summary:
@@ -204,6 +207,7 @@ def build(items: Iterable[Article | InputError], store, *, jobs: int = 1, batch_
     """
     summary = Summary()
     batch: dict[str, ArticleGraph] = {}
+    written = [0]
 
     def flush() -> None:
         if batch:
@@ -211,6 +215,10 @@ def build(items: Iterable[Article | InputError], store, *, jobs: int = 1, batch_
             summary.stored += stored
             summary.unchanged += unchanged
             batch.clear()
+            written[0] += stored
+            if written[0] >= FLUSH_EVERY:  # Oxigraph's write buffers would otherwise grow with the whole build
+                store.flush()
+                written[0] = 0
 
     results = outcomes(items, jobs)
     try:
