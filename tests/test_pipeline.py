@@ -142,3 +142,17 @@ def test_query_errors_are_one_line(tmp_path: Path, seed_store: Path) -> None:
 def test_reader_yields_two_seed_articles() -> None:
     articles = list(read([shared_path("articles", "seed", "000_a3e0a6f692aefeff.txt")]))
     assert len(articles) == 2
+
+
+def test_evidence_is_minted_per_article(tmp_path: Path) -> None:
+    """The same official at the same offsets in two articles has two pieces of evidence, one per article."""
+    text = (EXAMPLES / "article.txt").read_text(encoding="utf-8")
+    headline, body = text.split("\n\n", 1)
+    path = tmp_path / "twice.jsonl"
+    path.write_text("".join(json.dumps({"id": f"copy-{n}", "title": headline, "date": "2026-03-10", "text": body})
+                            + "\n" for n in (1, 2)), encoding="utf-8")
+    store = tmp_path / "s"
+    assert kgbuild("build", str(path), "--store", str(store)).returncode == 0
+    rows = query(store, """PREFIX oa: <http://www.w3.org/ns/oa#>
+        SELECT ?ann (COUNT(DISTINCT ?source) AS ?n) WHERE { ?ann oa:hasTarget/oa:hasSource ?source } GROUP BY ?ann""")
+    assert rows and all(r["n"] == "1" for r in rows)

@@ -181,12 +181,14 @@ class Mapper:
         g.describe(node, RDFS + "label", _en(o.name))
         g.add(node, PROV + "wasDerivedFrom", art)
         if o.state:
-            g.add(node, KG + "represents", self._state(g, o.state))
+            # Whom a person represents and the post they hold are said once, in the entities graph: a person named
+            # in thousands of articles would otherwise repeat them thousands of times in the union graph.
+            g.describe(node, KG + "represents", self._state(g, o.state))
         if o.title:
             pos_id = slug(f"{o.title} of {self.gaz.states[o.state].name}") if o.state in self.gaz.states \
                 else slug(o.title)
             pos = _n(position_iri(pos_id))
-            g.add(node, KG + "holds", pos)
+            g.describe(node, KG + "holds", pos)
             g.describe(pos, RDF + "type", _n(KG + "Position"))
             g.describe(pos, KG + "title", ox.Literal(o.title))
             g.add(pos, PROV + "wasDerivedFrom", art)
@@ -274,8 +276,10 @@ class Mapper:
 
     def _evidence(self, g: GraphBuilder, body: ox.NamedNode, art: ox.NamedNode, start: int, end: int, rule: str,
                   article: str) -> None:
-        # Skolem IRIs rather than blank nodes, so a re-run yields the very same triples.
-        base = f"{body.value}/evidence/{start}-{end}"
+        # Skolem IRIs rather than blank nodes, so a re-run yields the very same triples; minted under the article,
+        # since a shared person or position has evidence in many articles.
+        local = "-".join(body.value.rsplit("/", 2)[-2:])  # "event-KEY-1", "person-shehbaz-sharif-q2096387"
+        base = f"{article}/evidence/{local}-{start}-{end}"
         ann, target, pos, quote = _n(base), _n(base + "#target"), _n(base + "#position"), _n(base + "#quote")
         g.add(ann, RDF + "type", _n(OA + "Annotation"))
         g.add(ann, OA + "hasBody", body)
