@@ -98,6 +98,8 @@ def build(ctx: click.Context, inputs: tuple[str, ...], store_path: str | None, t
             items = read(list(inputs), max_chars=max_chars or DEFAULT_MAX_CHARS)
             summary = _run_build(run_build, items, store, jobs or default_jobs(), interrupt)
             store.flush()
+            if summary.stored and hasattr(store, "optimize"):  # embedded: compact the files the build wrote
+                store.optimize()
             _write_report(summary, location, report_path)
     except (StoreError, ConfigError, OSError) as exc:
         _fail(ctx, exc)
