@@ -132,15 +132,10 @@ class Mapper:
 
     # -- entities -------------------------------------------------------------------------------
     def _state(self, g: GraphBuilder, state_id: str) -> ox.NamedNode:
-        node = _n(state_iri(state_id))
         entry = self.gaz.states.get(state_id)
-        g.describe(node, RDF + "type", _n(KG + "State"))
-        if entry:
-            g.describe(node, RDFS + "label", _en(entry.name))
-            if entry.qid:
-                g.describe(node, OWL + "sameAs", _n(WD + entry.qid))
-            if entry.iso2 and not entry.historical:
-                g.describe(node, KG + "isoCode", ox.Literal(entry.iso2))
+        node = _entity(g, state_iri(state_id), "State", entry)
+        if entry and entry.iso2 and not entry.historical:
+            g.describe(node, KG + "isoCode", ox.Literal(entry.iso2))
         return node
 
     def _place_by_name(self, name: str) -> str | None:
@@ -151,15 +146,10 @@ class Mapper:
         return None
 
     def _place(self, g: GraphBuilder, place_id: str) -> ox.NamedNode:
-        node = _n(place_iri(place_id))
         entry = self.gaz.places.get(place_id)
-        g.describe(node, RDF + "type", _n(KG + "Place"))
-        if entry:
-            g.describe(node, RDFS + "label", _en(entry.name))
-            if entry.qid:
-                g.describe(node, OWL + "sameAs", _n(WD + entry.qid))
-            if entry.state:
-                g.describe(node, KG + "inState", self._state(g, entry.state))
+        node = _entity(g, place_iri(place_id), "Place", entry)
+        if entry and entry.state:
+            g.describe(node, KG + "inState", self._state(g, entry.state))
         return node
 
     def person_iri(self, o: Official, year: int | None) -> str:
@@ -208,15 +198,10 @@ class Mapper:
         self._evidence(g, node, art, start, end, o.rule, g.graph.value)
 
     def _organization(self, g: GraphBuilder, org_id: str) -> ox.NamedNode:
-        node = _n(organization_iri(org_id))
         entry = self.gaz.organizations.get(org_id)
-        g.describe(node, RDF + "type", _n(KG + "Organization"))
-        if entry:
-            g.describe(node, RDFS + "label", _en(entry.name))
-            if entry.qid:
-                g.describe(node, OWL + "sameAs", _n(WD + entry.qid))
-            if entry.state:
-                g.describe(node, KG + "ofState", self._state(g, entry.state))
+        node = _entity(g, organization_iri(org_id), "Organization", entry)
+        if entry and entry.state:
+            g.describe(node, KG + "ofState", self._state(g, entry.state))
         return node
 
     # -- events ---------------------------------------------------------------------------------
@@ -293,6 +278,17 @@ class Mapper:
         g.add(pos, OA + "end", ox.Literal(str(end), datatype=_n(XSD + "integer")))
         g.add(quote, RDF + "type", _n(OA + "TextQuoteSelector"))
         g.add(quote, OA + "exact", ox.Literal(g.text[start:end]))
+
+
+def _entity(g: GraphBuilder, iri: str, cls: str, entry: object | None) -> ox.NamedNode:
+    """A gazetteer entity's type, label and Wikidata link, in the entities graph."""
+    node = _n(iri)
+    g.describe(node, RDF + "type", _n(KG + cls))
+    if entry is not None:
+        g.describe(node, RDFS + "label", _en(entry.name))
+        if entry.qid:
+            g.describe(node, OWL + "sameAs", _n(WD + entry.qid))
+    return node
 
 
 def _decimal(amount: float) -> str:
