@@ -54,10 +54,6 @@ COUNT_RE = re.compile(
 )
 
 
-def mappings_dir() -> Path:
-    return gaz.mappings_dir()
-
-
 @dataclass(frozen=True)
 class Lexicon:
     titles: dict[str, str]  # surface form (lower case) -> normalised title
@@ -109,7 +105,7 @@ class Annotator:
     """Compiled once (gazetteers, lexicon, patterns), then applied to many articles."""
 
     def __init__(self, directory: Path | None = None) -> None:
-        self.dir = directory or mappings_dir()
+        self.dir = directory or gaz.mappings_dir()
         self.gaz = gaz.load(self.dir / "gazetteers" if directory else None)
         self.lex = load_lexicon(self.dir)
         self.nlp = spacy.blank("en")
@@ -123,7 +119,6 @@ class Annotator:
             docs = [self.nlp.make_doc(f) for f in dict.fromkeys(forms) if f]
             (self.phrases if matcher is None else matcher).add(label, docs)
 
-        self._ref: dt.date | None = None
         self.capital_of: dict[str, str] = {}
         for s in self.gaz.states.values():
             names = [s.name, *s.names]
@@ -169,7 +164,7 @@ class Annotator:
         doc = self.nlp.make_doc(text)
         sentences = self._sentences(doc)
         ref = article.reference_date
-        self._ref = ref  # for state lookups of the current article
+        doc.user_data["ref"] = ref  # the day this article's names are read as of
         spans = self._entities(doc, ref)
         mentions: list[Mention] = []
         for span, (kind, key) in spans:
@@ -443,7 +438,7 @@ class Annotator:
         if kind == "org":
             return self.gaz.organizations[key].state
         if kind == "capital":
-            return self.as_of(self.capital_key.get(key), self._ref)
+            return self.as_of(self.capital_key.get(key), tok.doc.user_data.get("ref"))
         return None
 
     def _holder_by_name(self, name: str) -> gaz.HolderEntry | None:
@@ -483,5 +478,3 @@ def default_annotator() -> Annotator:
 def annotate(article: Article) -> Annotated:
     return default_annotator().annotate(article)
 
-
-_ = dt  # dates arrive as datetime.date values inside mentions

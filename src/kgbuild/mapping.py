@@ -87,6 +87,8 @@ class GraphBuilder:
 class Mapper:
     def __init__(self, gazetteers: gaz.Gazetteers | None = None) -> None:
         self.gaz = gazetteers or gaz.load()
+        self._places_by_name = {form.lower(): p.id for p in reversed(list(self.gaz.places.values()))
+                                for form in (p.name, *p.aliases)}
 
     def map(self, facts: Facts) -> tuple[str, list[ox.Quad], list[ox.Quad]]:
         """The article graph's IRI, its quads, and the quads describing the shared entities it names."""
@@ -139,11 +141,7 @@ class Mapper:
         return node
 
     def _place_by_name(self, name: str) -> str | None:
-        wanted = name.strip().lower()
-        for p in self.gaz.places.values():
-            if p.name.lower() == wanted or any(a.lower() == wanted for a in p.aliases):
-                return p.id
-        return None
+        return self._places_by_name.get(name.strip().lower())
 
     def _place(self, g: GraphBuilder, place_id: str) -> ox.NamedNode:
         entry = self.gaz.places.get(place_id)

@@ -7,6 +7,7 @@ generic procedure below, and facts describing the same event are merged.
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import re
 from collections import Counter
@@ -313,8 +314,6 @@ def _ordered_unique(items) -> list:
 def _mentions_by_sentence(annotated: Annotated) -> list[list[Mention]]:
     out: list[list[Mention]] = [[] for _ in annotated.sentences]
     starts = [s.start for s in annotated.sentences]
-    import bisect
-
     for m in annotated.mentions:
         i = bisect.bisect_right(starts, m.start) - 1
         if 0 <= i < len(out) and m.start < annotated.sentences[i].end:
