@@ -3,6 +3,11 @@
 from __future__ import annotations
 
 import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -25,3 +30,47 @@ def shared_path(*parts: str) -> Path:
 @pytest.fixture
 def shared() -> callable:
     return shared_path
+
+
+def free_port() -> int:
+    """A TCP port on loopback that nothing listens on now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class ServerProcess:
+    """A real server in a child process, its output in `log`; ready when `ready_url` answers 2xx."""
+
+    def __init__(self, args: list[str], ready_url: str, log: Path, env: dict | None = None) -> None:
+        self._log = open(log, "wb")  # noqa: SIM115 - closed in stop()
+        self.proc = subprocess.Popen(args, stdout=self._log, stderr=self._log, env=env)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                self.stop()
+                raise RuntimeError(log.read_text())
+            try:
+                with urllib.request.urlopen(ready_url, timeout=2):
+                    return
+            except OSError:
+                time.sleep(0.1)
+        self.stop()
+        raise RuntimeError("the server did not start: " + log.read_text())
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        try:
+            self.proc.wait(10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+        self._log.close()
+
+
+def kgbuild_serve(store: Path, port: int, log: Path, **options: object) -> ServerProcess:
+    """`kgbuild.endpoint.serve(store, port=port, **options)` in a child process, from this checkout's sources."""
+    args = "".join(f", {k}={v!r}" for k, v in options.items())
+    code = f"from kgbuild.endpoint import serve; serve({str(store)!r}, port={port}{args})"
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(ROOT / "src"), os.environ.get("PYTHONPATH", "")]))
+    return ServerProcess([sys.executable, "-c", code], f"http://127.0.0.1:{port}/health", log, env)

@@ -3,10 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-import socket
-import subprocess
-import sys
 import threading
 import time
 import urllib.error
@@ -17,6 +13,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
+from conftest import free_port, kgbuild_serve
 
 from kgbuild.store import ArticleGraph, Store
 
@@ -26,7 +23,6 @@ RDFS = "http://www.w3.org/2000/01/rdf-schema#"
 TOKEN = "s3cret-token"
 A1, A2, BULK = KGR + "article/a1", KGR + "article/a2", KGR + "article/bulk"
 MAX_ROWS = 1000
-SRC = str(Path(__file__).resolve().parent.parent / "src")
 
 
 def _t(s: str, p: str, o: ox.NamedNode | ox.Literal) -> ox.Triple:
@@ -46,41 +42,15 @@ def _articles() -> list[ArticleGraph]:
     return [ArticleGraph.of(A1, a1), ArticleGraph.of(A2, a2), ArticleGraph.of(BULK, bulk)]
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 class Server:
     def __init__(self, store: Path, log: Path, **options: object) -> None:
-        self.port = _free_port()
+        self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.log = log
-        args = ", ".join(f"{k}={v!r}" for k, v in options.items())
-        code = f"from kgbuild.endpoint import serve; serve({str(store)!r}, port={self.port}, {args})"
-        env = dict(os.environ, PYTHONPATH=os.pathsep.join([SRC, os.environ.get("PYTHONPATH", "")]))
-        self._err = open(log, "wb")  # noqa: SIM115 - closed in stop()
-        self.proc = subprocess.Popen([sys.executable, "-c", code], stderr=self._err, stdout=self._err, env=env)
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(log.read_text())
-            try:
-                if http("GET", self.base + "/health")[0] == 200:
-                    return
-            except OSError:
-                time.sleep(0.1)
-        raise RuntimeError("the server did not start: " + log.read_text())
+        self._process = kgbuild_serve(store, self.port, log, **options)
 
     def stop(self) -> None:
-        self.proc.terminate()
-        try:
-            self.proc.wait(10)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-        self._err.close()
-
+        self._process.stop()
 
 def http(method: str, url: str, *, params: dict | None = None, data: bytes | str | None = None,
          headers: dict | None = None, timeout: float = 30) -> tuple[int, dict, bytes]:

@@ -10,11 +10,9 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
-import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -24,11 +22,10 @@ from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
-from conftest import ROOT, shared_path
+from conftest import ROOT, free_port, kgbuild_serve, shared_path
 
 from kgbuild.explore import Span, anchor, mark_text
 
-SRC = str(ROOT / "src")
 ARTIFACTS = ROOT / "artifacts"
 KG = "https://w3id.org/kgbuild/ontology#"
 KGR = "https://w3id.org/kgbuild/resource/"
@@ -37,12 +34,6 @@ PREFIXES = (f"PREFIX kg: <{KG}>\nPREFIX oa: <http://www.w3.org/ns/oa#>\nPREFIX s
 
 
 # -- the server ----------------------------------------------------------------------------------------------------
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def http(url: str, params: dict | None = None) -> tuple[int, dict, bytes]:
@@ -57,30 +48,12 @@ def http(url: str, params: dict | None = None) -> tuple[int, dict, bytes]:
 
 class Server:
     def __init__(self, store: Path, log: Path) -> None:
-        self.port = _free_port()
+        self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
-        code = f"from kgbuild.endpoint import serve; serve({str(store)!r}, port={self.port}, workers=2)"
-        env = dict(os.environ, PYTHONPATH=os.pathsep.join([SRC, os.environ.get("PYTHONPATH", "")]))
-        self._log = open(log, "wb")  # noqa: SIM115 - closed in stop()
-        self.proc = subprocess.Popen([sys.executable, "-c", code], stdout=self._log, stderr=self._log, env=env)
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(log.read_text())
-            try:
-                if http(self.base + "/health")[0] == 200:
-                    return
-            except OSError:
-                time.sleep(0.1)
-        raise RuntimeError("the server did not start: " + log.read_text())
+        self._process = kgbuild_serve(store, self.port, log, workers=2)
 
     def stop(self) -> None:
-        self.proc.terminate()
-        try:
-            self.proc.wait(10)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-        self._log.close()
+        self._process.stop()
 
     def select(self, sparql: str) -> list[dict[str, str]]:
         status, _, body = http(self.base + "/sparql", {"query": PREFIXES + sparql, "format": "json"})

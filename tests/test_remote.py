@@ -5,19 +5,15 @@ from __future__ import annotations
 import contextlib
 import io
 import json
-import os
 import shutil
-import socket
-import subprocess
 import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
 from click.testing import CliRunner
+from conftest import ServerProcess, free_port, kgbuild_serve
 
 from kgbuild.cli import main
 from kgbuild.remote import RemoteStore
@@ -28,41 +24,6 @@ KGR = "https://w3id.org/kgbuild/resource/"
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
 TOKEN = "remote-test-token"
-SRC = str(Path(__file__).resolve().parent.parent / "src")
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _wait(proc: subprocess.Popen, url: str, log: Path) -> None:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(log.read_text())
-        try:
-            with urllib.request.urlopen(url, timeout=2):
-                return
-        except OSError:
-            time.sleep(0.1)
-    raise RuntimeError("the server did not start: " + log.read_text())
-
-
-class Process:
-    def __init__(self, args: list[str], ready_url: str, log: Path, env: dict | None = None) -> None:
-        self._log = open(log, "wb")  # noqa: SIM115 - closed in stop()
-        self.proc = subprocess.Popen(args, stdout=self._log, stderr=self._log, env=env)
-        _wait(self.proc, ready_url, log)
-
-    def stop(self) -> None:
-        self.proc.terminate()
-        try:
-            self.proc.wait(10)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-        self._log.close()
 
 
 def _oxigraph_binary() -> str:
@@ -75,8 +36,8 @@ def _oxigraph_binary() -> str:
 @contextlib.contextmanager
 def running_oxigraph(folder: Path) -> Iterator[str]:
     """A fresh Oxigraph server (the `oxigraph` PyPI package's binary) on a loopback port, storing in `folder`."""
-    port = _free_port()
-    proc = Process([_oxigraph_binary(), "serve", "--location", str(folder / "oxigraph"), "--bind",
+    port = free_port()
+    proc = ServerProcess([_oxigraph_binary(), "serve", "--location", str(folder / "oxigraph"), "--bind",
                     f"127.0.0.1:{port}"], f"http://127.0.0.1:{port}/query?query=ASK%7B%7D", folder / "oxigraph.log")
     try:
         yield f"http://127.0.0.1:{port}/"
@@ -93,12 +54,8 @@ def oxigraph_server(tmp_path: Path) -> Iterator[str]:
 @contextlib.contextmanager
 def running_kgbuild(folder: Path, **options: object) -> Iterator[str]:
     """`kgbuild serve` with an update token, over an empty store in `folder`."""
-    port = _free_port()
-    args = "".join(f", {k}={v!r}" for k, v in options.items())
-    code = (f"from kgbuild.endpoint import serve; serve({str(folder / 'served')!r}, port={port}, "
-            f"token={TOKEN!r}, workers=2{args})")
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join([SRC, os.environ.get("PYTHONPATH", "")]))
-    proc = Process([sys.executable, "-c", code], f"http://127.0.0.1:{port}/health", folder / "serve.log", env)
+    port = free_port()
+    proc = kgbuild_serve(folder / "served", port, folder / "serve.log", token=TOKEN, workers=2, **options)
     try:
         yield f"http://127.0.0.1:{port}/"
     finally:
@@ -212,8 +169,8 @@ def test_dump_and_cli_query_and_export(oxigraph_server: str) -> None:
 
 def test_unreachable_store_is_a_clear_error() -> None:
     with pytest.raises(StoreError, match="cannot reach the store"):
-        open_store(f"http://127.0.0.1:{_free_port()}/")
-    result = CliRunner().invoke(main, ["query", "--store", f"http://127.0.0.1:{_free_port()}/", "ASK {}"])
+        open_store(f"http://127.0.0.1:{free_port()}/")
+    result = CliRunner().invoke(main, ["query", "--store", f"http://127.0.0.1:{free_port()}/", "ASK {}"])
     assert result.exit_code == 1 and "cannot reach the store" in result.output
 
 
