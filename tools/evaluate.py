@@ -22,6 +22,7 @@ SHARED = Path(os.environ.get("KGBUILD_SHARED", ROOT.parent / "shared"))
 SETS = {
     "seed": (SHARED / "articles/seed/000_a3e0a6f692aefeff.txt", SHARED / "articles/seed/gold.jsonl"),
     "dev": (SHARED / "articles/dev/articles.jsonl", SHARED / "articles/dev/gold.jsonl"),
+    "dev-web": (SHARED / "articles/dev-web/articles.jsonl", SHARED / "articles/dev-web/gold.jsonl"),
 }
 
 
