@@ -24,7 +24,8 @@ import pyoxigraph as ox
 import pytest
 from conftest import ROOT, free_port, kgbuild_serve, shared_path
 
-from kgbuild.explore import Span, anchor, mark_text
+from kgbuild.explore.article import Span, mark_text
+from kgbuild.explore.display import anchor
 
 ARTIFACTS = ROOT / "artifacts"
 KG = "https://w3id.org/kgbuild/ontology#"
