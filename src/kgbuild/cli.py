@@ -20,10 +20,7 @@ from .store import StoreError, default_location, open_store
 if TYPE_CHECKING:
     from .pipeline import Outcome, Summary
 
-EXPORT_FORMATS = {
-    "turtle": ("TURTLE", ".ttl"), "ntriples": ("N_TRIPLES", ".nt"), "nquads": ("N_QUADS", ".nq"),
-    "trig": ("TRIG", ".trig"), "jsonld": ("JSON_LD", ".jsonld"),
-}
+EXPORT_FORMATS = ("turtle", "ntriples", "nquads", "trig", "jsonld")  # keys of kgbuild.formats.GRAPHS
 ONTOLOGY_DIR = Path(__file__).resolve().parent.parent.parent / "ontology"
 
 
@@ -254,13 +251,13 @@ def query(ctx: click.Context, query: str, store_path: str | None, token: str | N
 def export(ctx: click.Context, store_path: str | None, token: str | None, fmt: str, graph: str | None,
            output: str | None) -> None:
     """Export the store (or one article graph) as Turtle, N-Triples, N-Quads, TriG or JSON-LD."""
-    import pyoxigraph as ox
+    from .formats import rdf_format as to_rdf_format
 
     try:
         store = open_store(store_path or default_location(), read_only=True, token=token)
         if graph and graph not in set(store.graphs()):
             raise StoreError(f"no graph <{graph}> in the store")
-        rdf_format = getattr(ox.RdfFormat, EXPORT_FORMATS[fmt][0])
+        rdf_format = to_rdf_format(fmt)
         if output:
             with open(output, "wb") as fh:
                 store.dump(fh, rdf_format, graph)

@@ -1,135 +1,92 @@
-"""SPARQL protocol details of the endpoint: result formats and content negotiation, and the check that refuses
-`SERVICE` and `LOAD` of remote IRIs (pyoxigraph would really fetch them) unless their host is allowed."""
+"""What the endpoint's views share: the server's settings, plain-text failures, running a read on the worker pool,
+writing answers in the negotiated format, and the update token check."""
 
 from __future__ import annotations
 
-import re
-from urllib.parse import urlsplit
+import hmac
+from dataclasses import dataclass
+from typing import NoReturn
 
-from werkzeug.datastructures import MIMEAccept
+from flask import Response, abort, current_app, g, request
 
-# key -> (media type, other media types that mean it); the first key of each table is the default.
-RESULTS_TYPES = {
-    "json": ("application/sparql-results+json", ("application/json", "text/javascript", "application/javascript")),
-    "xml": ("application/sparql-results+xml", ("application/xml", "text/xml")),
-    "csv": ("text/csv", ()),
-    "tsv": ("text/tab-separated-values", ()),
-}
-GRAPH_TYPES = {
-    "turtle": ("text/turtle", ("application/x-turtle",)),
-    "ntriples": ("application/n-triples", ("text/plain",)),
-    "rdfxml": ("application/rdf+xml", ("application/xml", "text/xml")),
-    "jsonld": ("application/ld+json", ("application/json",)),
-    "nquads": ("application/n-quads", ()),
-    "trig": ("application/trig", ()),
-}
-FILE_EXTENSIONS = {"json": "srj", "xml": "srx", "csv": "csv", "tsv": "tsv", "turtle": "ttl", "ntriples": "nt",
-                   "rdfxml": "rdf", "jsonld": "jsonld", "nquads": "nq", "trig": "trig"}
-# What `format=` (or `output=`) may say, for browsers and download links.
-FORMAT_ALIASES = {
-    "json": ("json", "jsonld"), "srj": ("json", None), "xml": ("xml", "rdfxml"), "srx": ("xml", None),
-    "csv": ("csv", None), "tsv": ("tsv", None), "turtle": (None, "turtle"), "ttl": (None, "turtle"),
-    "ntriples": (None, "ntriples"), "nt": (None, "ntriples"), "n-triples": (None, "ntriples"),
-    "rdfxml": (None, "rdfxml"), "rdf": (None, "rdfxml"), "jsonld": (None, "jsonld"), "json-ld": (None, "jsonld"),
-    "nquads": (None, "nquads"), "nq": (None, "nquads"), "trig": (None, "trig"),
-}
+from . import formats
+from .endpoint_policy import remote_iri_refusal
+from .endpoint_pool import Backend, QueryTimeout, WorkerFailed
+
+DEFAULT_MAX_ROWS = 100_000
+DEFAULT_THREADS = 16
+DEFAULT_MAX_REQUEST_BYTES = 16 * 1024 * 1024
 
 
-def media_type(key: str) -> str:
-    return (RESULTS_TYPES.get(key) or GRAPH_TYPES[key])[0]
+@dataclass(frozen=True)
+class Settings:
+    """How `kgbuild serve` was started (app.config["KGBUILD"])."""
+
+    timeout: float = 30.0
+    token: str | None = None
+    max_rows: int = DEFAULT_MAX_ROWS
+    allow_service_hosts: tuple[str, ...] = ()
 
 
-def _best(accept: MIMEAccept, table: dict[str, tuple[str, tuple[str, ...]]]) -> tuple[str | None, float]:
-    best, best_q = None, 0.0
-    for key, (main, aliases) in table.items():  # table order breaks ties: the canonical types come first
-        for mt in (main, *aliases):
-            q = accept.quality(mt)
-            if q > best_q:
-                best, best_q = key, q
-    return best, best_q
+def settings() -> Settings:
+    return current_app.config["KGBUILD"]
 
 
-def negotiate(accept_header: str | None, fmt: str | None) -> tuple[str | None, str | None, bool]:
-    """(results format, graph format, wants HTML). A format is None when the client accepts none of ours (406)."""
-    if fmt:
-        fmt = fmt.strip().lower()
-        if fmt == "html":
-            return "json", "ntriples", True
-        if fmt in FORMAT_ALIASES:
-            results, graph = FORMAT_ALIASES[fmt]
-            return results, graph, False
-        accept_header = fmt  # a media type given as format=
-    if not accept_header or not accept_header.strip():
-        return "json", "turtle", False
-    accept = MIMEAccept(_parse_accept(accept_header))
-    results, rq = _best(accept, RESULTS_TYPES)
-    graph, _ = _best(accept, GRAPH_TYPES)
-    # HTML only when asked for by name and preferred (a browser), never through */* (a script).
-    html_q = max((q for mt, q in accept if mt.lower() in ("text/html", "application/xhtml+xml")), default=0.0)
-    return results, graph, html_q > 0 and html_q > rq
+def backend() -> Backend:
+    return current_app.extensions["kgbuild"]
 
 
-def _parse_accept(header: str) -> list[tuple[str, float]]:
-    out = []
-    for part in header.split(","):
-        bits = [b.strip() for b in part.split(";")]
-        if not bits[0]:
-            continue
-        q = 1.0
-        for b in bits[1:]:
-            if b.lower().startswith("q="):
-                try:
-                    q = max(0.0, min(1.0, float(b[2:])))
-                except ValueError:
-                    q = 0.0
-        out.append((bits[0].lower(), q))
-    return out
+def fail(status: int, message: str, **headers: str) -> NoReturn:
+    """Stop the request with a plain-text answer."""
+    abort(Response(f"{message}\n", status=status, content_type="text/plain; charset=utf-8", headers=headers))
 
 
-# -- remote IRIs ---------------------------------------------------------------------------------------------
-_UNICODE_ESCAPE = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
-# Strings, comments and IRIs are skipped so that a keyword inside them does not count, and one outside them is seen.
-_TOKEN = re.compile(
-    r'(?P<string>"""(?:[^"\\]|\\.|"(?!""))*"""|\'\'\'(?:[^\'\\]|\\.|\'(?!\'\'))*\'\'\'|"(?:[^"\\\n]|\\.)*"'
-    r"|'(?:[^'\\\n]|\\.)*')"
-    r"|(?P<comment>#[^\n]*)"
-    r'|(?P<iri><[^<>"{}|^`\\\x00-\x20]*>)'
-    r"|(?P<word>[?$]?[A-Za-z_][\w.-]*(?::[\w.%-]*)?|:[\w.%-]*)",
-    re.S,
-)
+def params(name: str) -> list[str]:
+    """A protocol parameter's values from the URL and, on POST, the form."""
+    return request.args.getlist(name) + (request.form.getlist(name) if request.method == "POST" else [])
 
 
-def _tokens(text: str) -> list[tuple[str, str]]:
-    text = _UNICODE_ESCAPE.sub(lambda m: chr(int(m.group(1) or m.group(2), 16)), text)  # SPARQL 19.2 escapes
-    return [(m.lastgroup, m.group()) for m in _TOKEN.finditer(text) if m.lastgroup not in ("comment",)]
+def run(query: str, choice: formats.Choice, *, default: list[str] | None = None, named: list[str] | None = None,
+        rows: int | None = None) -> tuple[formats.Format, bytes, bool]:
+    """Run a read on the worker pool: (format of the answer, body, truncated). Failures end the request."""
+    refusal = remote_iri_refusal(query, settings().allow_service_hosts)
+    if refusal:
+        fail(403, refusal)
+    results = choice.results.key if choice.results else None
+    graph = choice.graph.key if choice.graph else None
+    try:
+        reply = backend().call(("query", query, default or None, named or None, results, graph,
+                                settings().max_rows if rows is None else rows))
+    except QueryTimeout as exc:
+        fail(503, str(exc), **{"Retry-After": "1"})
+    except WorkerFailed as exc:
+        fail(503, str(exc))
+    if reply[0] == "error":
+        fail(reply[1], reply[2])
+    _, g.kind, key, body, g.rows, truncated = reply
+    return formats.get(key), body, truncated
 
 
-def remote_iri_refusal(text: str, allowed_hosts: tuple[str, ...]) -> str | None:
-    """Why the query or update may not run (a SERVICE or LOAD of a host not allowed), or None."""
-    allowed = {h.lower() for h in allowed_hosts}
-    toks = _tokens(text)
-    prefixes: dict[str, str] = {}
-    for i, (kind, value) in enumerate(toks):
-        if kind != "word":
-            continue
-        word = value.upper()
-        if word == "PREFIX" and i + 2 < len(toks) and toks[i + 2][0] == "iri":
-            prefixes[toks[i + 1][1].rstrip(":")] = toks[i + 2][1][1:-1]
-        if word not in ("SERVICE", "LOAD"):
-            continue
-        j = i + 1
-        if j < len(toks) and toks[j][1].upper() == "SILENT":
-            j += 1
-        target = toks[j] if j < len(toks) else ("", "")
-        iri = None
-        if target[0] == "iri":
-            iri = target[1][1:-1]
-        elif target[0] == "word" and ":" in target[1] and not target[1].startswith(("?", "$")):
-            prefix, _, local = target[1].partition(":")
-            iri = prefixes.get(prefix, "") + local if prefix in prefixes else None
-        host = urlsplit(iri).hostname if iri else None
-        if host is None or host.lower() not in allowed:
-            what = f"<{iri}>" if iri else "a variable or unknown IRI"
-            return (f"{word} of {what} is not allowed on this endpoint"
-                    + (f" (allowed hosts: {', '.join(sorted(allowed))})" if allowed else ""))
-    return None
+def result_response(fmt: formats.Format, body: bytes, truncated: bool) -> Response:
+    resp = Response(body, content_type=fmt.content_type)
+    resp.headers["Vary"] = "Accept"
+    resp.headers["X-Kgbuild-Rows"] = str(g.rows)
+    if truncated:
+        resp.headers["X-Kgbuild-Truncated"] = f"true; the result was cut at {settings().max_rows} rows"
+    if request.args.get("download"):
+        resp.headers["Content-Disposition"] = f'attachment; filename="result.{fmt.extension}"'
+    return resp
+
+
+def authorise() -> None:
+    """Let the request write only with the update token."""
+    token = settings().token
+    if not token:
+        fail(403, "this endpoint is read-only: it was started without an update token")
+    scheme, _, credential = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not credential.strip():
+        fail(401, "updates need the update token: Authorization: Bearer <token>",
+             **{"WWW-Authenticate": 'Bearer realm="kgbuild"'})
+    # compare_digest: the time taken does not tell how much of a guess was right.
+    if not hmac.compare_digest(credential.strip().encode("utf-8"), token.encode("utf-8")):
+        fail(403, "wrong update token")

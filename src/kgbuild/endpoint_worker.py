@@ -18,13 +18,9 @@ from multiprocessing.connection import Connection
 
 import pyoxigraph as ox
 
+from . import formats
 from .vocab import PREFIXES
 
-RESULTS_FORMATS = {"json": ox.QueryResultsFormat.JSON, "xml": ox.QueryResultsFormat.XML,
-                   "csv": ox.QueryResultsFormat.CSV, "tsv": ox.QueryResultsFormat.TSV}
-GRAPH_FORMATS = {"turtle": ox.RdfFormat.TURTLE, "ntriples": ox.RdfFormat.N_TRIPLES, "rdfxml": ox.RdfFormat.RDF_XML,
-                 "jsonld": ox.RdfFormat.JSON_LD, "nquads": ox.RdfFormat.N_QUADS, "trig": ox.RdfFormat.TRIG}
-QUAD_FORMATS = ("nquads", "trig")
 # Prefixes make Turtle readable; only those with distinct IRIs (the `org` key is used twice in vocab).
 TURTLE_PREFIXES = {p: iri for p, iri in PREFIXES.items() if p != "org"} | {"org": "http://www.w3.org/ns/org#"}
 
@@ -94,7 +90,7 @@ def run_query(store: ox.Store, sparql: str, default: list[str] | None, named: li
                 return ("error", 406, "no acceptable format for an ASK result (try application/sparql-results+json)")
             if results_fmt in ("csv", "tsv"):  # no standard form: the bare word, as most endpoints do
                 return ("ok", "ask", results_fmt, b"true\n" if bool(result) else b"false\n", 1, False)
-            return ("ok", "ask", results_fmt, result.serialize(format=RESULTS_FORMATS[results_fmt]), 1, False)
+            return ("ok", "ask", results_fmt, result.serialize(format=formats.results_format(results_fmt)), 1, False)
         if isinstance(result, ox.QuerySolutions):
             if results_fmt is None:
                 return ("error", 406, "no acceptable format for SELECT results (try application/sparql-results+json)")
@@ -104,7 +100,7 @@ def run_query(store: ox.Store, sparql: str, default: list[str] | None, named: li
                 return ("ok", "select", "tsv", tsv, rows, truncated)
             # Re-read the capped rows in Rust and write the requested format: cheap next to HTTP and evaluation.
             body = ox.parse_query_results(tsv, ox.QueryResultsFormat.TSV).serialize(
-                format=RESULTS_FORMATS[results_fmt])
+                format=formats.results_format(results_fmt))
             return ("ok", "select", results_fmt, body, rows, truncated)
         if graph_fmt is None:
             return ("error", 406, "no acceptable format for a graph result (try text/turtle)")
@@ -112,10 +108,10 @@ def run_query(store: ox.Store, sparql: str, default: list[str] | None, named: li
         if graph_fmt == "ntriples":
             return ("ok", "graph", "ntriples", nt, rows, truncated)
         triples = list(ox.parse(nt, ox.RdfFormat.N_TRIPLES))
-        if graph_fmt in QUAD_FORMATS:
+        if formats.GRAPHS[graph_fmt].has_datasets:
             triples = [ox.Quad(t.subject, t.predicate, t.object, ox.DefaultGraph()) for t in triples]
         prefixes = TURTLE_PREFIXES if graph_fmt in ("turtle", "trig") else None
-        body = ox.serialize(triples, format=GRAPH_FORMATS[graph_fmt], prefixes=prefixes)
+        body = ox.serialize(triples, format=formats.rdf_format(graph_fmt), prefixes=prefixes)
         return ("ok", "graph", graph_fmt, body, rows, truncated)
     except (SyntaxError, ValueError) as exc:
         return ("error", 400, f"query failed: {exc}")

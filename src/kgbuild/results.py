@@ -6,6 +6,8 @@ from typing import TextIO
 
 import pyoxigraph as ox
 
+from .formats import results_format
+
 
 def _cell(term: object) -> str:
     if term is None:
@@ -22,9 +24,7 @@ def write_results(result: object, fmt: str, out: TextIO) -> None:
         out.write(data.decode("utf-8"))
         return
     if fmt in ("json", "csv", "tsv"):
-        kind = {"json": ox.QueryResultsFormat.JSON, "csv": ox.QueryResultsFormat.CSV,
-                "tsv": ox.QueryResultsFormat.TSV}[fmt]
-        out.write(result.serialize(format=kind).decode("utf-8"))
+        out.write(result.serialize(format=results_format(fmt)).decode("utf-8"))
         if fmt == "json":
             out.write("\n")
         return

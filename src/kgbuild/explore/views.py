@@ -46,7 +46,7 @@ def article() -> Response:
     model = article_model(iri, triples)
     model["shacl"] = shacl_status(triples)
     model["picture"] = Markup(article_picture(iri, triples))
-    model["downloads"] = [(name, url_for("graph_store", graph=iri, format=fmt, download=1))
+    model["downloads"] = [(name, url_for("graph_store.graph_store", graph=iri, format=fmt, download=1))
                           for name, fmt in (("Turtle", "turtle"), ("JSON-LD", "jsonld"))]
     return html(render_template("explore_article.html", title=model["headline"], **model))
 
