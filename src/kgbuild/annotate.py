@@ -6,6 +6,7 @@ PhraseMatcher, officials with Matcher patterns read from `mappings/rules/officia
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import re
 from dataclasses import dataclass
@@ -41,6 +42,10 @@ def compile_pattern(pattern: list[dict]) -> list[dict]:
         out.append(token)
     return out
 
+# Officials are matched in windows of WINDOW tokens either side of a run of at most NAME_RUN name words;
+# neighbouring windows merge up to MAX_WINDOW tokens (see Annotator._official_matches).
+WINDOW, NAME_RUN, MAX_WINDOW = 24, 8, 160
+
 LOCATIVE = {"in", "at", "to", "from", "near", "into", "outside", "via", "inside", "across", "around"}
 COUNT_NOUNS = (
     r"memorand(?:a|um)(?: of understanding)?|mous?|agreements?|accords?|deals?|contracts?|protocols?|"
@@ -62,6 +67,10 @@ class Lexicon:
     particles: frozenset[str]
     not_names: frozenset[str]
     office_group: dict[str, str]  # title -> kind of office, to tell counterparts apart
+    portfolio_words: frozenset[str] = frozenset()  # words of a portfolio: "Foreign", "Affairs", "Citizenship"
+    office_words: frozenset[str] = frozenset()  # heads of a long title: "minister", "secretary"
+    modifiers: frozenset[str] = frozenset()  # "deputy", "acting", "first": before a title, part of it
+    not_official: frozenset[str] = frozenset()  # "former", "opposition": the person holds no national office now
 
 
 def load_lexicon(directory: Path) -> Lexicon:
@@ -81,8 +90,13 @@ def load_lexicon(directory: Path) -> Lexicon:
                 titles[f"minister of {p}".lower()] = f"{p} Minister"
                 titles[f"minister for {p}".lower()] = f"{p} Minister"
     groups = {title: group for group, members in data.get("offices", {}).items() for title in members}
+    grammar = data.get("title_grammar", {})
     return Lexicon(titles, frozenset(heads), tuple(data["honorifics"]), frozenset(data["name_particles"]),
-                   frozenset(data.get("not_names", [])), groups)
+                   frozenset(data.get("not_names", [])), groups,
+                   frozenset(w.lower() for w in grammar.get("portfolio_words", [])),
+                   frozenset(w.lower() for w in grammar.get("office_words", [])),
+                   frozenset(w.lower() for w in grammar.get("modifiers", [])),
+                   frozenset(w.lower() for w in grammar.get("not_official", [])))
 
 
 def _expand(pattern: list[Any], macros: dict[str, dict]) -> list[dict]:
@@ -244,6 +258,7 @@ class Annotator:
                 tok.ent_type_ = "capital" if kind == "city" and span.text in self.capital_of else kind
                 keys[tok.i] = key
             result.append((span, (kind, key)))
+        self._extend_titles(doc)
         particles = self.lex.particles
         for tok in doc:
             if tok.ent_type_:
@@ -251,7 +266,10 @@ class Annotator:
             t = tok.text
             if t in self.lex.not_names:
                 continue
-            if (t[:1].isupper() and t.lower() not in STOP_WORDS and re.fullmatch(r"[A-Z][\w'’.-]*", t)
+            # A capitalised stop word goes on a name only right after a name word: "Theresa May held talks".
+            after_name = tok.i > 0 and doc[tok.i - 1].ent_type_ == "name"
+            if (t[:1].isupper() and (t.lower() not in STOP_WORDS or after_name and t[1:].islower())
+                    and re.fullmatch(r"[A-Z][\w'’.-]*", t)
                     and not t.isupper() or (len(t) == 2 and t.endswith(".") and t[0].isupper())) or (
                     t in particles and 0 < tok.i < len(doc) - 1 and doc[tok.i + 1].text[:1].isupper()):
                 tok.ent_type_ = "name"
@@ -261,6 +279,69 @@ class Annotator:
                 tok.ent_type_ = "name"  # inside a hyphenated name: "Kassym-Jomart", "Shin-yong"
                 doc[tok.i + 1].ent_type_ = "name"
         return result
+
+    def _extend_titles(self, doc: Doc) -> None:
+        """Grow each run of title words into the long title it heads or ends.
+
+        "Minister for Foreign Affairs and Minister for Women", "Secretary of State for Foreign, Commonwealth and
+        Development Affairs", "Foreign Office Minister", "Acting Deputy Spokesman": portfolio words (capitalised,
+        from the lexicon) joined by commas, "and" or "&" after "for"/"of", or before the office word; modifiers
+        such as "Acting" or "Deputy" before it.
+        """
+        lex = self.lex
+        n = len(doc)
+
+        def portfolio(i: int) -> bool:
+            tok = doc[i]
+            return (not tok.ent_type_ or tok.ent_type_ == "title") and tok.text[:1].isupper() \
+                and tok.lower_ in lex.portfolio_words
+
+        i = 0
+        while i < n:
+            if doc[i].ent_type_ != "title":
+                i += 1
+                continue
+            start = i
+            while i < n and doc[i].ent_type_ == "title":
+                i += 1
+            end = i  # the run is doc[start:end]
+            # backwards: "Education, Sports and Culture Minister", "Acting Deputy Spokesman"
+            j = start - 1
+            while j >= 0:
+                if portfolio(j) or (not doc[j].ent_type_ and doc[j].lower_ in lex.modifiers
+                                    and doc[j].text[:1].isupper()):
+                    j -= 1
+                elif doc[j].text in (",", "and", "&") and j > 0 and portfolio(j - 1) and portfolio(j + 1):
+                    j -= 1
+                else:
+                    break
+            # forwards: "... for Foreign, Commonwealth and Development Affairs (and Minister for Women)"
+            k = end
+            while k < n and doc[k - 1].lower_ in lex.office_words | lex.portfolio_words:
+                m = k
+                if doc[m].lower_ in ("for", "of"):
+                    m += 1
+                    if m < n and doc[m].lower_ == "the":
+                        m += 1
+                    if not (m < n and portfolio(m)):
+                        break
+                    while m < n and (portfolio(m) or (doc[m].text in (",", "and", "&") and m + 1 < n
+                                                      and portfolio(m + 1))):
+                        m += 1
+                elif doc[m].lower_ in ("and", "&") and m + 1 < n and doc[m + 1].ent_type_ == "title":
+                    # a second office joined to the first only when it has a portfolio of its own
+                    m += 1
+                    while m < n and doc[m].ent_type_ == "title":
+                        m += 1
+                    p = m + 1 + (m + 1 < n and doc[m + 1].lower_ == "the")
+                    if not (m < n and doc[m].lower_ in ("for", "of") and p < n and portfolio(p)):
+                        break
+                else:
+                    break
+                k = m
+            for t in doc[j + 1:k]:
+                t.ent_type_ = "title"
+            i = max(k, i)
 
     def as_of(self, state: str | None, day: dt.date | None) -> str | None:
         """The state a name meant on that day: "Germany" in 1987 is West Germany, "Moscow" the Soviet Union."""
@@ -316,7 +397,7 @@ class Annotator:
         # Across rules the longest match wins ("King Fahd of Saudi Arabia" over "King Fahd").
         taken: set[int] = set()
         matches = []
-        for m in sorted(self.matcher(doc), key=lambda m: (m[1] - m[2], m[1])):
+        for m in sorted(self._official_matches(doc), key=lambda m: (m[1] - m[2], m[1])):
             if doc[m[2] - 1].ent_type_ == "title" and m[2] < len(doc) and doc[m[2]].ent_type_ in ("title", "name"):
                 continue  # "George Bush, Secretary of State George Shultz": the title belongs to the next name
             if not taken & set(range(m[1], m[2])):
@@ -339,10 +420,12 @@ class Annotator:
                 name_tokens.pop(0)
             if not name_tokens:
                 continue
-            name_start, name_end = name_tokens[0].idx, name_tokens[-1].idx + len(name_tokens[-1])
-            name = doc.text[name_start:name_end]
+            name = doc[name_tokens[0].i: name_tokens[-1].i + 1].text
             if not re.search(r"[A-Za-z]{2}", name) or len(name_tokens) > 6:
                 continue
+            before = {t.lower_ for t in doc[max(0, start - 2): start]}
+            if before & self.lex.not_official:
+                continue  # "former Prime Minister X", "opposition leader Y": no national office now
             title = self._title_of(span)
             state = self._state_of(span)
             if rule.get("title_from") == "previous" and previous:
@@ -375,17 +458,52 @@ class Annotator:
             previous = entry
             prev_sentence, prev_end = sent_index, end
         # Later mentions by surname alone ("Sharif said") resolve to the person named in full before.
+        by_surname: dict[str, list[Token]] = {}
+        for tok in doc:
+            if tok.ent_type_ == "name":
+                by_surname.setdefault(tok.text, []).append(tok)
         for entry in found.values():
             surname = entry["name"].split()[-1]
             first = min(s for s, _ in entry["mentions"])
-            for tok in doc:
-                if tok.text == surname and tok.idx > first and tok.ent_type_ == "name" and not any(
-                        s <= tok.idx < e for s, e in entry["mentions"]):
+            spans = sorted(entry["mentions"])
+            starts = [s for s, _ in spans]
+            for tok in by_surname.get(surname, ()):
+                i = bisect.bisect_right(starts, tok.idx) - 1
+                if tok.idx > first and not (i >= 0 and spans[i][0] <= tok.idx < spans[i][1]):
                     entry["mentions"].append((tok.idx, tok.idx + len(tok)))
+        # The guidelines' officials serve a state: a person whose state nothing in the text or the office-holder
+        # table gives (an EU commissioner, a UN envoy, a name the data does not know) is not recorded as one.
         return [
             Official(slug(e["name"]), e["name"], e["title"], e["state"], tuple(sorted(e["mentions"])), e["rule"])
-            for e in (found[k] for k in order)
+            for e in (found[k] for k in order) if e["state"]
         ]
+
+    def _official_matches(self, doc: Doc) -> list[tuple[int, int, int]]:
+        """The officials patterns' matches, found in windows around runs of name words.
+
+        Every pattern holds a name, so nothing is lost; and a text of repeated titles ("Prime Minister Prime
+        Minister ...") keeps no partial match alive across the whole text, which made matching quadratic.
+        """
+        n = len(doc)
+        windows: list[list[int]] = []
+        i = 0
+        while i < n:
+            if doc[i].ent_type_ != "name":
+                i += 1
+                continue
+            j = i
+            while j < n and doc[j].ent_type_ == "name" and j - i < NAME_RUN:
+                j += 1
+            a, b = max(0, i - WINDOW), min(n, j + WINDOW)
+            if windows and a <= windows[-1][1] and b - windows[-1][0] <= MAX_WINDOW:
+                windows[-1][1] = b
+            else:
+                windows.append([a, b])
+            i = j
+        found: set[tuple[int, int, int]] = set()
+        for a, b in windows:
+            found.update((match_id, a + s, a + e) for match_id, s, e in self.matcher(doc[a:b]))
+        return list(found)
 
     def _dateline_state(self, article: Article) -> str | None:
         if not article.dateline:
@@ -455,7 +573,7 @@ def _title_spans(doc: Doc, titles: list[Token]) -> list[str]:
         else:
             runs.append([t])
     last = runs[-1]
-    return [doc.text[last[0].idx: last[-1].idx + len(last[-1])]]
+    return [doc[last[0].i: last[-1].i + 1].text]  # a span's text: Doc.text would join the whole text each time
 
 
 def _title_case(text: str) -> str:
@@ -464,10 +582,8 @@ def _title_case(text: str) -> str:
 
 
 def _sentence_index(sentences: list[Sentence], offset: int) -> int:
-    for i, s in enumerate(sentences):
-        if s.start <= offset < s.end:
-            return i
-    return -1
+    i = bisect.bisect_right([s.start for s in sentences], offset) - 1  # the sentences' starts: short beside the text
+    return i if i >= 0 and offset < sentences[i].end else -1
 
 
 @lru_cache(maxsize=1)
