@@ -42,7 +42,7 @@ from typing import IO
 
 import pyoxigraph as ox
 
-from .store import DIGEST, ArticleGraph, StoreError, ontology_graph, replace_update
+from .graphs import DIGEST, ArticleGraph, Exports, StoreError, ontology_graph, replace_update
 
 JSON_RESULTS = "application/sparql-results+json"
 ACCEPT_ANY = f"{JSON_RESULTS}, application/n-triples;q=0.9, text/turtle;q=0.8, application/rdf+xml;q=0.5"
@@ -58,7 +58,7 @@ class _Triples(list):
     """The triples of a CONSTRUCT or DESCRIBE answer; results.write_results prints them like QueryTriples."""
 
 
-class RemoteStore:
+class RemoteStore(Exports):
     """A SPARQL 1.1 server used as the store (see the module notes for endpoints and the union default graph)."""
 
     def __init__(self, location: str, *, read_only: bool = False, token: str | None = None,

@@ -1,97 +1,32 @@
-"""The Oxigraph store: one named graph per article, each replaced whole in one transaction.
+"""The embedded Oxigraph store: one named graph per article, each replaced whole in one transaction.
 
-An article graph carries `<article> kg:digest "..."`, a hash of its content, so a re-run of the same
-input is recognised and changes nothing.
+`Store.open(location)` (or `open_store`) gives this store for a folder and a `RemoteStore` for an http(s):// URL;
+both take the same calls (query, graphs, put, export...).
 """
 
 from __future__ import annotations
 
-import hashlib
 import os
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import pyoxigraph as ox
 
-from .vocab import ENTITIES_GRAPH, KG, ONTOLOGY_GRAPH
-
-if TYPE_CHECKING:
-    from .remote import RemoteStore
-
-DEFAULT_STORE = "./kgbuild-store"
-DIGEST = ox.NamedNode(KG + "digest")
-
-
-class StoreError(Exception):
-    """The store cannot be opened or written; the message is meant for the user."""
-
-
-@dataclass(frozen=True)
-class ArticleGraph:
-    """An article's graph ready to store: its IRI, its triples as N-Triples text, and their digest.
-
-    `entities` holds the descriptions of the shared entities the article names (type, label, Wikidata link of
-    states, places, organisations, positions, officials), which go to the one ENTITIES_GRAPH rather than into
-    every article's graph: the same triple in thousands of graphs makes union-graph queries repeat it
-    thousands of times (pyoxigraph 0.5 counts a triple once per graph, oxigraph#1919).
-
-    Plain strings, so that graphs made in worker processes travel cheaply to the one writer.
-    """
-
-    iri: str
-    ntriples: str
-    digest: str
-    entities: str = ""
-
-    @classmethod
-    def of(cls, iri: str, triples: Iterable[ox.Triple | ox.Quad],
-           entities: Iterable[ox.Triple | ox.Quad] = ()) -> ArticleGraph:
-        """Serialise the triples (sorted, so equal graphs give equal text) and add their digest to the graph."""
-        lines = _sorted_lines(triples)
-        shared = _sorted_lines(entities)
-        digest = hashlib.sha256("\n".join([*lines, "", *shared]).encode("utf-8")).hexdigest()
-        lines.append(f'<{iri}> <{DIGEST.value}> "{digest}" .')
-        return cls(iri, "\n".join(lines) + "\n", digest, "\n".join(shared) + "\n" if shared else "")
+# The article graphs and the store's error live in `graphs`, which the remote store shares; re-exported here.
+from .graphs import (  # noqa: F401
+    DEFAULT_STORE,
+    DIGEST,
+    ArticleGraph,
+    Exports,
+    StoreError,
+    default_location,
+    ontology_graph,
+    replace_update,
+)
+from .remote import RemoteStore, is_remote
 
 
-def _sorted_lines(triples: Iterable[ox.Triple | ox.Quad]) -> list[str]:
-    data = ox.serialize([ox.Triple(t.subject, t.predicate, t.object) for t in triples], format=ox.RdfFormat.N_TRIPLES)
-    return sorted(set(data.decode("utf-8").splitlines()))
-
-
-def ontology_graph(turtle_paths: Iterable[Path]) -> ArticleGraph:
-    """The ontology files as one graph; its digest is that of the files, so an unchanged ontology is not rewritten
-    (its blank nodes would otherwise get new labels on every load)."""
-    paths = list(turtle_paths)
-    digest = hashlib.sha256(b"".join(p.read_bytes() for p in paths)).hexdigest()
-    triples = [t for p in paths for t in ox.parse(path=str(p), format=ox.RdfFormat.TURTLE)]
-    body = ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES).decode("utf-8")
-    return ArticleGraph(ONTOLOGY_GRAPH, body + f'<{ONTOLOGY_GRAPH}> <{DIGEST.value}> "{digest}" .\n', digest)
-
-
-def replace_update(graphs: list[ArticleGraph]) -> str:
-    """One SPARQL update that replaces these article graphs and adds their entities: one transaction."""
-    parts = [f"DROP SILENT GRAPH <{g.iri}>" for g in graphs]
-    blocks = [_graph_block(g.iri, g.ntriples) for g in graphs]
-    entities = "".join(g.entities for g in graphs)
-    if entities:
-        blocks.append(_graph_block(ENTITIES_GRAPH, entities))
-    parts.append("INSERT DATA {\n" + "".join(blocks) + "}")
-    return " ;\n".join(parts)
-
-
-def default_location() -> str:
-    return os.environ.get("KGBUILD_STORE", DEFAULT_STORE)
-
-
-def _graph_block(graph: str, ntriples: str) -> str:
-    """`GRAPH <g> { ... }` for SPARQL INSERT DATA; N-Triples lines are valid SPARQL triples."""
-    return f"GRAPH <{graph}> {{\n{ntriples}}}\n"
-
-
-class Store:
+class Store(Exports):
     """An embedded Oxigraph store in a folder on disk."""
 
     def __init__(self, path: str | os.PathLike[str], *, read_only: bool = False) -> None:
@@ -112,6 +47,13 @@ class Store:
                 ) from None
             raise StoreError(f"{self.path}: cannot open the store: {message}") from None
         self.read_only = read_only
+
+    @classmethod
+    def open(cls, location: str | os.PathLike[str], *, read_only: bool = False,
+             token: str | None = None) -> Store | RemoteStore:
+        """The store at `location`: an embedded store in a folder (made when missing, unless read-only), or the
+        SPARQL 1.1 server at an http(s):// URL (`token`: bearer token, default $KGBUILD_TOKEN)."""
+        return open_store(str(location), read_only=read_only, token=token)
 
     # -- reading -------------------------------------------------------------------------------
     def query(self, sparql: str, *, union: bool = True, **kwargs: object) -> object:
@@ -187,8 +129,6 @@ class Store:
 
 def open_store(location: str, *, read_only: bool = False, token: str | None = None) -> Store | RemoteStore:
     """The store at `location`: an embedded store in a folder, or a SPARQL server for an http(s):// URL."""
-    from .remote import RemoteStore, is_remote  # here: remote imports this module
-
     if is_remote(location):
         return RemoteStore(location, read_only=read_only, token=token or os.environ.get("KGBUILD_TOKEN"))
     return Store(location, read_only=read_only)
