@@ -14,6 +14,7 @@ import threading
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
+from pathlib import Path
 
 from .records import Article, Facts, InputError
 from .store import ArticleGraph
@@ -51,14 +52,21 @@ class ConfigError(Exception):
     """The rules, lexicon or gazetteers cannot be loaded; the message is one line for the user."""
 
 
-@lru_cache(maxsize=1)
 def _stages() -> tuple:
+    """The annotator, rules and mapper compiled from the mappings in use (once per folder and process)."""
+    from .resources import mappings_dir
+
+    return _compiled_stages(mappings_dir())
+
+
+@lru_cache(maxsize=2)
+def _compiled_stages(folder: Path) -> tuple:
     from .annotate import Annotator
     from .mapping import Mapper
     from .rules import RuleSet
 
-    annotator = Annotator()
-    return annotator, RuleSet(), Mapper(annotator.gaz)
+    annotator = Annotator(folder)
+    return annotator, RuleSet(folder / "rules" / "events.yaml"), Mapper(annotator.gaz)
 
 
 def prepare() -> None:
@@ -66,7 +74,7 @@ def prepare() -> None:
     any article is read, rather than once per article. Raises ConfigError."""
     import yaml
 
-    from .gazetteer import mappings_dir
+    from .resources import mappings_dir
 
     folder = mappings_dir()
     # YAML syntax first, file by file: the parser then names the file, line and column.

@@ -16,7 +16,6 @@ Only sh:Violation results make a graph non-conforming; sh:Warning results are re
 
 from __future__ import annotations
 
-import os
 import re
 import threading
 from collections.abc import Iterable
@@ -33,9 +32,8 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import RDF, SH, XSD
 from rdflib.term import Node
 
+from .resources import shapes_path
 from .vocab import PREFIXES
-
-SHAPES_PATH = Path(os.environ.get("KGBUILD_SHAPES", Path(__file__).resolve().parents[2] / "ontology" / "shapes.ttl"))
 
 _XSD_STRING = str(XSD.string)
 _RDF_LANGSTRING = str(RDF.langString)
@@ -97,7 +95,6 @@ _OPTIONS: dict[str, Any] = {
 _TARGETS = (SH.targetClass, SH.targetNode, SH.targetObjectsOf, SH.targetSubjectsOf)
 
 _lock = threading.Lock()
-_shapes: ShapesGraph | None = None
 
 
 def _flatten(graph: Graph) -> None:
@@ -118,16 +115,18 @@ def _flatten(graph: Graph) -> None:
 
 def _shapes_graph() -> ShapesGraph:
     """The harvested shapes, built on first use and reused by every later call in this process."""
-    global _shapes
-    if _shapes is None:
-        # SimpleMemory: no per-triple context bookkeeping; pyshacl reads the shapes graph thousands of times a call.
-        graph = Graph(store="SimpleMemory")
-        graph.parse(SHAPES_PATH, format="turtle")
-        _flatten(graph)
-        shapes = ShapesGraph(graph)
-        _ = shapes.shapes  # harvest the Shape objects now, not on the first article
-        _shapes = shapes
-    return _shapes
+    return _harvested(shapes_path())
+
+
+@lru_cache(maxsize=2)
+def _harvested(path: Path) -> ShapesGraph:
+    # SimpleMemory: no per-triple context bookkeeping; pyshacl reads the shapes graph thousands of times a call.
+    graph = Graph(store="SimpleMemory")
+    graph.parse(path, format="turtle")
+    _flatten(graph)
+    shapes = ShapesGraph(graph)
+    _ = shapes.shapes  # harvest the Shape objects now, not on the first article
+    return shapes
 
 
 class _PreparedValidator(Validator):
@@ -715,21 +714,21 @@ class CompiledShapes:
 
 
 _OX_HAS_BODY = ox.NamedNode(PREFIXES["oa"] + "hasBody")
-_compiled: list[CompiledShapes | None] = []
 
 
 def compiled_shapes() -> CompiledShapes | None:
     """The shapes compiled once per process; None when they use SHACL the compiler does not support."""
-    if not _compiled:
-        with _lock:
-            if not _compiled:
-                graph = Graph(store="SimpleMemory")
-                graph.parse(SHAPES_PATH, format="turtle")
-                try:
-                    _compiled.append(CompiledShapes(graph))
-                except _Unsupported:
-                    _compiled.append(None)
-    return _compiled[0]
+    return _compiled(shapes_path())
+
+
+@lru_cache(maxsize=2)
+def _compiled(path: Path) -> CompiledShapes | None:
+    graph = Graph(store="SimpleMemory")
+    graph.parse(path, format="turtle")
+    try:
+        return CompiledShapes(graph)
+    except _Unsupported:
+        return None
 
 
 # -- the entry point -----------------------------------------------------------------------------------
@@ -784,7 +783,7 @@ def validate_reference(quads: Iterable[ox.Quad | ox.Triple]) -> ValidationResult
     import pyshacl
 
     data = to_rdflib_graph(quads)
-    shapes = Graph().parse(SHAPES_PATH, format="turtle")
+    shapes = Graph().parse(shapes_path(), format="turtle")
     conforms, report_graph, _text = pyshacl.validate(
         data, shacl_graph=shapes, inference="none", allow_warnings=True, inplace=True
     )
