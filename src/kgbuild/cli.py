@@ -7,13 +7,13 @@ import signal
 import sys
 import threading
 import traceback
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
 
-from . import __version__
+from . import __version__, cli_distributed, cli_link
 from .reader import DEFAULT_MAX_CHARS
 from .store import StoreError, default_location, open_store
 
@@ -21,7 +21,6 @@ if TYPE_CHECKING:
     from .pipeline import Outcome, Summary
 
 EXPORT_FORMATS = ("turtle", "ntriples", "nquads", "trig", "jsonld")  # keys of kgbuild.formats.GRAPHS
-ONTOLOGY_DIR = Path(__file__).resolve().parent.parent.parent / "ontology"
 
 
 class Failure(click.ClickException):
@@ -53,11 +52,23 @@ token_option = click.option("--token", envvar="KGBUILD_TOKEN", default=None, met
                             help="Bearer token sent to a remote --store (or $KGBUILD_TOKEN).")
 
 
-def _ontology_files() -> list[Path]:
-    from .gazetteer import mappings_dir
+def _use_folders(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """--mappings / --ontology: read the declarative knowledge from the user's own copy (see `resources`)."""
+    if value is not None:
+        from .resources import use
 
-    folder = mappings_dir().parent / "ontology"
-    return [p for p in (folder / "kgbuild.ttl", folder / "shapes.ttl") if p.exists()]
+        use(**{param.name: value})
+    return value
+
+
+mappings_option = click.option(
+    "--mappings", type=click.Path(exists=True, file_okay=False), default=None, metavar="DIR", expose_value=False,
+    callback=_use_folders, is_eager=True,
+    help="Rules, lexicon and gazetteers from this folder instead of the bundled ones (or $KGBUILD_MAPPINGS).")
+ontology_option = click.option(
+    "--ontology", type=click.Path(exists=True, file_okay=False), default=None, metavar="DIR", expose_value=False,
+    callback=_use_folders, is_eager=True,
+    help="Vocabulary and SHACL shapes (kgbuild.ttl, shapes.ttl) from this folder (or $KGBUILD_ONTOLOGY).")
 
 
 @main.command()
@@ -70,6 +81,8 @@ def _ontology_files() -> list[Path]:
               help="Where to write the rejected articles and their reasons (default: <store>/rejected.jsonl).")
 @click.option("--max-chars", type=click.IntRange(min=1), default=None,
               help=f"Reject articles longer than this many characters of text (default {DEFAULT_MAX_CHARS:,}).")
+@mappings_option
+@ontology_option
 @click.pass_context
 def build(ctx: click.Context, inputs: tuple[str, ...], store_path: str | None, token: str | None, jobs: int | None,
           report_path: str | None, max_chars: int | None) -> None:
@@ -80,28 +93,19 @@ def build(ctx: click.Context, inputs: tuple[str, ...], store_path: str | None, t
     Ctrl-C stops at once. Either way every article in the store is complete, and running the same build again
     finishes the job.
     """
-    from .pipeline import ConfigError, default_jobs, prepare
-    from .pipeline import build as run_build
-    from .reader import read
+    from . import build as run_build
+    from .pipeline import ConfigError, default_jobs
 
     location = store_path or default_location()
     interrupt = _Interrupt()
-    store = None
     try:
         with interrupt:
-            store = open_store(location, token=token)
-            store.load_ontology(_ontology_files())
-            prepare()  # a broken rule or gazetteer file: one line, before any article
-            items = read(list(inputs), max_chars=max_chars or DEFAULT_MAX_CHARS)
-            summary = _run_build(run_build, items, store, jobs or default_jobs(), interrupt)
-            store.flush()
-            if summary.stored and hasattr(store, "optimize"):  # embedded: compact the files the build wrote
-                store.optimize()
+            summary = _run_build(run_build, list(inputs), location, token, jobs or default_jobs(), max_chars,
+                                 interrupt)
             _write_report(summary, location, report_path)
     except (StoreError, ConfigError, OSError) as exc:
         _fail(ctx, exc)
-    except KeyboardInterrupt:
-        _flush_quietly(store)
+    except KeyboardInterrupt:  # the build flushed what it had committed
         click.echo("kgbuild: interrupted; every article stored so far is complete (run the build again to finish)",
                    err=True)
         sys.exit(130)
@@ -117,8 +121,8 @@ def build(ctx: click.Context, inputs: tuple[str, ...], store_path: str | None, t
     sys.exit(1 if summary.rejected else 0)
 
 
-def _run_build(run_build: Callable[..., Summary], items: Iterable[object], store: object, jobs: int,
-               interrupt: _Interrupt) -> Summary:
+def _run_build(run_build: Callable[..., Summary], inputs: list[str], location: str, token: str | None, jobs: int,
+               max_chars: int | None, interrupt: _Interrupt) -> Summary:
     show_progress = sys.stderr.isatty()
     with click.progressbar(length=0, label="building", file=sys.stderr, show_pos=True) if show_progress \
             else _NoBar() as bar:
@@ -129,8 +133,8 @@ def _run_build(run_build: Callable[..., Summary], items: Iterable[object], store
                 click.echo(f"kgbuild: warning: {w}", err=True)
             bar.update(1)
 
-        interrupt.armed = True  # from here on the first Ctrl-C lets the current batch finish
-        return run_build(items, store, jobs=jobs, on_outcome=on_outcome, stop=interrupt.requested)
+        return run_build(inputs, location, jobs=jobs, max_chars=max_chars, token=token, on_outcome=on_outcome,
+                         stop=interrupt.requested)
 
 
 def _write_report(summary: Summary, location: str, report_path: str | None) -> None:
@@ -149,14 +153,6 @@ def _write_report(summary: Summary, location: str, report_path: str | None) -> N
     click.echo(f"kgbuild: rejected articles and reasons written to {path}", err=True)
 
 
-def _flush_quietly(store: object) -> None:
-    try:
-        if store is not None:
-            store.flush()
-    except Exception:  # noqa: BLE001, S110 - best effort on the way out
-        pass
-
-
 class _Interrupt:
     """SIGINT during a build: before the articles flow it stops at once; then the first Ctrl-C asks the build to
     stop after the current batch, and a second one stops at once (KeyboardInterrupt)."""
@@ -167,6 +163,8 @@ class _Interrupt:
         self._previous: object = None
 
     def requested(self) -> bool:
+        # asked first when the articles start to flow: from then on the first Ctrl-C lets the batch finish
+        self.armed = True
         return self.stopping
 
     def _handle(self, signum: int, frame: object) -> None:
@@ -198,6 +196,8 @@ class _NoBar:
 
 @main.command()
 @click.argument("inputs", nargs=-1, required=True)
+@mappings_option
+@ontology_option
 @click.pass_context
 def validate(ctx: click.Context, inputs: tuple[str, ...]) -> None:
     """Extract and validate INPUTS without storing; print the SHACL report of each failing article."""
@@ -255,14 +255,8 @@ def export(ctx: click.Context, store_path: str | None, token: str | None, fmt: s
 
     try:
         store = open_store(store_path or default_location(), read_only=True, token=token)
-        if graph and graph not in set(store.graphs()):
-            raise StoreError(f"no graph <{graph}> in the store")
-        rdf_format = to_rdf_format(fmt)
-        if output:
-            with open(output, "wb") as fh:
-                store.dump(fh, rdf_format, graph)
-        else:
-            store.dump(sys.stdout.buffer, rdf_format, graph)
+        store.export(output or sys.stdout.buffer, to_rdf_format(fmt), graph=graph)
+        if not output:
             sys.stdout.buffer.flush()
     except StoreError as exc:
         _fail(ctx, exc)
@@ -280,6 +274,7 @@ def export(ctx: click.Context, store_path: str | None, token: str | None, fmt: s
               help="Allow SERVICE and LOAD of IRIs on this host (repeatable), e.g. query.wikidata.org.")
 @click.option("--threads", default=None, type=int, help="Server threads (default 16).")
 @click.option("--workers", default=None, type=int, help="Query worker processes (default: one per core, at least 2).")
+@ontology_option
 @click.pass_context
 def serve(ctx: click.Context, store_path: str | None, host: str, port: int, timeout: float,
           token: str | None, max_rows: int | None, service_hosts: tuple[str, ...], threads: int | None,
@@ -299,19 +294,12 @@ def serve(ctx: click.Context, store_path: str | None, host: str, port: int, time
 
 
 
-# Running the extraction on a Dask cluster (`pip install kgbuild[dist]`); Dask itself is imported only when they run.
-from .distributed import load as _load_command  # noqa: E402
-from .distributed import shard as _shard_command  # noqa: E402
-
-main.add_command(_shard_command)
-main.add_command(_load_command)
-
-# Linking to Wikidata beyond the bundled gazetteers (`link --online`) and the linking report (`stats`).
-from .link import link as _link_command  # noqa: E402
-from .link import stats as _stats_command  # noqa: E402
-
-main.add_command(_link_command)
-main.add_command(_stats_command)
+# Commands of their own modules: Wikidata linking (`link --online`, `stats`); the extraction on a Dask cluster
+# (`pip install kgbuild[dist]`; Dask itself is imported only when they run).
+main.add_command(cli_link.link)
+main.add_command(cli_link.stats)
+main.add_command(cli_distributed.shard)
+main.add_command(cli_distributed.load)
 
 
 if __name__ == "__main__":
