@@ -1,0 +1,129 @@
+"""The Python API in kgbuild/__init__.py: extract, build, read, Store.open (query, export), use."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import shutil
+from pathlib import Path
+
+import pyoxigraph as ox
+import pytest
+import yaml
+from conftest import ROOT
+
+import kgbuild
+from kgbuild import resources
+
+EXAMPLE = ROOT / "examples" / "article.txt"
+KG = "https://w3id.org/kgbuild/ontology#"
+
+
+def test_extract_a_snippet() -> None:
+    facts = kgbuild.extract("Pakistan and China signed an agreement in Beijing on Monday.",
+                            published=dt.date(2026, 2, 4))
+    assert isinstance(facts, kgbuild.Facts)
+    assert facts.states == ["pk", "cn"]
+    assert facts.annotated.article.headline == ""
+    assert [set(a.parties) for a in facts.agreements] == [{"pk", "cn"}]
+    assert facts.agreements[0].date == dt.date(2026, 2, 2)  # "on Monday" before the day published
+
+
+def test_extract_reads_like_a_json_lines_record() -> None:
+    text = EXAMPLE.read_text(encoding="utf-8")
+    facts = kgbuild.extract(text, published="2026-03-10")
+    article = facts.annotated.article
+    assert article.headline.startswith("Chile and Norway sign 5 memoranda")
+    assert article.dateline == "OSLO"
+    assert {"cl", "no"} <= set(facts.states)
+    targets = [a for a in facts.agreements if a.kind == "target"]
+    assert targets and targets[0].amount == 500_000_000 and targets[0].target_date == dt.date(2028, 3, 10)
+
+
+def test_extract_of_nothing_is_an_input_error() -> None:
+    with pytest.raises(kgbuild.InputError, match="empty text"):
+        kgbuild.extract("   ")
+
+
+def test_read_raises_or_reports_bad_input(tmp_path: Path) -> None:
+    good = tmp_path / "a.jsonl"
+    good.write_text(json.dumps({"id": "x1", "text": EXAMPLE.read_text(encoding="utf-8")}) + "\n{broken\n",
+                    encoding="utf-8")
+    errors: list[kgbuild.InputError] = []
+    articles = list(kgbuild.read(good, on_error=errors.append))
+    assert [a.key for a in articles] == ["x1"]
+    assert len(errors) == 1 and errors[0].source == f"{good}:2"
+    with pytest.raises(kgbuild.InputError):
+        list(kgbuild.read([good]))
+
+
+def test_build_then_open_query_and_export(tmp_path: Path) -> None:
+    store_path = tmp_path / "store"
+    seen: list[kgbuild.Outcome] = []
+    report = kgbuild.build([EXAMPLE, tmp_path / "missing.txt"], store_path, on_outcome=seen.append)
+    assert isinstance(report, kgbuild.BuildReport)
+    assert (report.read, report.stored, report.rejected) == (2, 1, 1)
+    assert report.rejections[0].source.endswith("missing.txt") and len(seen) == 2
+    assert kgbuild.build([EXAMPLE], store_path).unchanged == 1  # the folder's lock was released by the first build
+
+    with kgbuild.Store.open(store_path, read_only=True) as store:
+        states = {r["s"].value for r in store.query(f"SELECT ?s WHERE {{ ?s a <{KG}State> }}")}
+        assert {"https://w3id.org/kgbuild/resource/state/cl", "https://w3id.org/kgbuild/resource/state/no"} <= states
+        article = next(g for g in store.graphs() if "/article/" in g)
+        store.export(tmp_path / "all.trig")
+        store.export(tmp_path / "one.nt", graph=article)
+        with pytest.raises(kgbuild.StoreError, match="no graph"):
+            store.export(tmp_path / "none.nt", graph="https://example.org/none")
+        assert len(store) == sum(1 for _ in ox.parse(path=str(tmp_path / "all.trig"), format=ox.RdfFormat.TRIG))
+    one = list(ox.parse(path=str(tmp_path / "one.nt"), format=ox.RdfFormat.N_TRIPLES))
+    assert any(t.subject == ox.NamedNode(article) for t in one)
+    assert not (tmp_path / "none.nt").exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["all.trig", "one.nt", "store"]  # no temporary file left
+
+
+def test_build_takes_records_and_an_open_store(tmp_path: Path) -> None:
+    articles = list(kgbuild.read(EXAMPLE))
+    with kgbuild.Store.open(tmp_path / "s") as store:
+        report = kgbuild.build(iter(articles), store)
+        assert report.stored == 1
+        assert store.query("ASK { ?a a <https://w3id.org/kgbuild/ontology#Article> }")
+
+
+def test_export_format_by_name_extension_or_media_type(tmp_path: Path) -> None:
+    kgbuild.build([EXAMPLE], tmp_path / "s")
+    store = kgbuild.Store.open(tmp_path / "s", read_only=True)
+    for name, fmt in (("a.out", "nq"), ("b.out", "application/n-quads"), ("c.out", ox.RdfFormat.N_QUADS)):
+        store.export(tmp_path / name, fmt)
+    assert (tmp_path / "a.out").read_bytes() == (tmp_path / "b.out").read_bytes() == (tmp_path / "c.out").read_bytes()
+    with pytest.raises(ValueError, match="unknown RDF format"):
+        store.export(tmp_path / "d.out", "excel")
+
+
+def test_use_reads_the_users_own_mappings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A copy of the mappings where Norway has one more name: found from then on, in this process."""
+    monkeypatch.setenv(resources.MAPPINGS_ENV, str(resources.mappings_dir()))  # restored after the test
+    copy = tmp_path / "mappings"
+    shutil.copytree(resources.mappings_dir(), copy)
+    path = copy / "gazetteers" / "states.yaml"
+    states = yaml.safe_load(path.read_text(encoding="utf-8"))
+    next(s for s in states if s["id"] == "no")["names"].append("Nordlandia")
+    path.write_text(yaml.safe_dump(states, allow_unicode=True), encoding="utf-8")
+    text = "Nordlandia and Pakistan signed an agreement in Islamabad on Monday."
+    assert kgbuild.extract(text).states == ["pk"]
+    kgbuild.use(mappings=copy)
+    assert resources.mappings_dir() == copy.resolve()
+    assert kgbuild.extract(text).states == ["no", "pk"]
+    with pytest.raises(FileNotFoundError, match="no such ontology folder"):
+        kgbuild.use(ontology=tmp_path / "nowhere")
+
+
+def test_bundled_data_is_found() -> None:
+    assert (resources.mappings_dir() / "rules" / "events.yaml").is_file()
+    assert [p.name for p in resources.ontology_files()] == ["kgbuild.ttl", "shapes.ttl"]
+    assert resources.shapes_path() == resources.ontology_dir() / "shapes.ttl"
+
+
+def test_version_is_the_installed_one() -> None:
+    from importlib.metadata import version
+
+    assert kgbuild.__version__ == version("kgbuild")
