@@ -309,6 +309,6 @@ def test_the_shapes_are_loaded_once() -> None:
     from kgbuild import validate as module
 
     validate(triples(GOOD))
-    first = module._shapes_graph()
+    first = module.compiled_shapes()
     validate(triples(GOOD))
-    assert module._shapes_graph() is first
+    assert first is not None and module.compiled_shapes() is first

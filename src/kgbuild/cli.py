@@ -114,6 +114,11 @@ def build(ctx: click.Context, inputs: tuple[str, ...], store_path: str | None, t
     except Exception as exc:  # noqa: BLE001 - a bug: one line, the traceback with --verbose
         _fail(ctx, Exception(f"internal error: {type(exc).__name__}: {exc} (run with --verbose for details)"))
     click.echo(summary.line())
+    if summary.slow_validations:
+        from .validate import unsupported
+
+        click.echo(f"kgbuild: warning: {summary.slow_validations} articles validated by pySHACL, about 20 times "
+                   f"slower: the shapes use SHACL the compiled validator does not support ({unsupported()})", err=True)
     if summary.interrupted:
         click.echo("kgbuild: interrupted after the current batch; every article stored so far is complete "
                    "(run the build again to finish)", err=True)
@@ -204,15 +209,21 @@ def validate(ctx: click.Context, inputs: tuple[str, ...]) -> None:
     from .pipeline import outcomes
     from .reader import read
 
-    failed = total = 0
+    failed = total = slow = 0
     for outcome in outcomes(read(list(inputs))):
         total += 1
+        slow += outcome.slow_validation
         if outcome.error:
             failed += 1
             click.echo(f"{outcome.source}: {outcome.error}")
             if outcome.report:
                 click.echo(outcome.report)
     click.echo(f"{total} articles validated, {total - failed} conform, {failed} rejected")
+    if slow:
+        from .validate import unsupported
+
+        click.echo(f"kgbuild: warning: {slow} articles validated by pySHACL, about 20 times slower: the shapes use "
+                   f"SHACL the compiled validator does not support ({unsupported()})", err=True)
     sys.exit(1 if failed else 0)
 
 

@@ -31,6 +31,7 @@ class Outcome:
     report: str | None = None  # the SHACL report, for articles that failed validation
     warnings: tuple[str, ...] = ()
     triples: int = 0
+    slow_validation: bool = False  # validated by pySHACL: the shapes use SHACL the compiled validator does not know
 
 
 @dataclass
@@ -42,10 +43,12 @@ class Summary:
     triples: int = 0
     rejections: list[Outcome] = field(default_factory=list)
     interrupted: bool = False  # stopped on request before the end of the input
+    slow_validations: int = 0  # articles validated by pySHACL instead of the compiled shapes (see validate)
 
     def line(self) -> str:
+        slow = f", {self.slow_validations} validated by pySHACL" if self.slow_validations else ""
         return (f"{self.read} articles read, {self.stored} stored, {self.unchanged} unchanged, "
-                f"{self.rejected} rejected, {self.triples} triples")
+                f"{self.rejected} rejected, {self.triples} triples{slow}")
 
 
 class ConfigError(Exception):
@@ -112,11 +115,15 @@ def process(article: Article, *, validate: bool = True) -> Outcome:
         iri, quads, entities = mapper.map(extract(article))
         if validate:
             result = shacl([*quads, *entities])
+            slow = result.engine != "compiled"
             if not result.conforms:
                 return Outcome(article.source, iri, error="does not conform to the shapes (see the report)",
-                               report=result.report, warnings=article.warnings)
+                               report=result.report, warnings=article.warnings, slow_validation=slow)
+        else:
+            slow = False
         graph = ArticleGraph.of(iri, quads, entities)
-        return Outcome(article.source, iri, graph, warnings=article.warnings, triples=graph.ntriples.count("\n"))
+        return Outcome(article.source, iri, graph, warnings=article.warnings, triples=graph.ntriples.count("\n"),
+                       slow_validation=slow)
     except Exception as exc:  # noqa: BLE001 - one bad article must not stop the batch
         return Outcome(article.source, error=f"internal error: {type(exc).__name__}: {exc}",
                        warnings=article.warnings)
@@ -249,6 +256,7 @@ def build(items: Iterable[Article | InputError], store, *, jobs: int = 1, batch_
 def _count(summary: Summary, outcome: Outcome, batch: dict[str, ArticleGraph], batch_size: int,
            flush: Callable[[], None]) -> None:
     summary.read += 1
+    summary.slow_validations += outcome.slow_validation
     if outcome.graph is None:
         summary.rejected += 1
         summary.rejections.append(outcome)

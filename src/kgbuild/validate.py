@@ -1,23 +1,17 @@
-"""SHACL validation of one article's graph against ontology/shapes.ttl.
+"""SHACL validation of one article's graph against the shapes (ontology/shapes.ttl, see `resources`).
 
 The pipeline validates every article separately (tens of thousands of them), so the per-call cost matters.
 validate() runs the shapes compiled to plain Python (CompiledShapes: ~0.7 ms for a 185-triple article in
-bench/bench_validate.py) with the semantics of the pyshacl path it replaced, which stays as validate_pyshacl()
-(~10 ms) and as the fallback for shapes the compiler does not support; validate_reference() is pyshacl's public
-validate() on the unmodified shapes file (~25 ms). tests/test_validate_compiled.py holds them equal.
+bench/bench_validate.py, about 20x faster than pySHACL). Shapes that use SHACL the compiler does not support (a
+user's own, with --ontology) are validated by pySHACL's public validate() instead: the result says so
+(`engine`), the build counts those articles in its summary and warns. validate_reference() is that same pySHACL
+call; tests/test_validate_compiled.py holds the two equal.
 
-The pyshacl path:
-- the shapes are parsed, flattened (see _flatten) and harvested into pyshacl Shape objects once per process;
-- pyoxigraph terms are converted to rdflib terms directly, without a serialise/parse round trip;
-- no inference and no ontology mixing: the shapes target every subclass explicitly instead;
-- the data graph is validated in place (it is ours and thrown away afterwards), so pyshacl does not clone it;
-- the report is built from pyshacl's raw results, not from its report graph and text.
 Only sh:Violation results make a graph non-conforming; sh:Warning results are reported but accepted."""
 
 from __future__ import annotations
 
 import re
-import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
@@ -25,9 +19,6 @@ from pathlib import Path
 from typing import Any
 
 import pyoxigraph as ox
-from pyshacl import Validator
-from pyshacl.graph_abstraction import DataGraph
-from pyshacl.shapes_graph import ShapesGraph
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import RDF, SH, XSD
 from rdflib.term import Node
@@ -45,6 +36,7 @@ class ValidationResult:
 
     conforms: bool
     report: str
+    engine: str = "compiled"  # or "pyshacl": the shapes use SHACL the compiled validator does not support
 
 
 # -- term conversion ---------------------------------------------------------------------------------
@@ -82,123 +74,15 @@ def to_rdflib_graph(quads: Iterable[ox.Quad | ox.Triple]) -> Graph:
     return graph
 
 
-# -- the shapes, loaded once ---------------------------------------------------------------------------
+# -- the shapes ---------------------------------------------------------------------------------------
 
-_OPTIONS: dict[str, Any] = {
-    "inference": "none",
-    "advanced": False,
-    "inplace": True,  # the rdflib graph is built here for this call only; skip pyshacl's defensive clone
-    "allow_warnings": True,  # a warning is reported but does not make the graph non-conforming
-    "allow_infos": True,
-    "abort_on_first": False,
-}
 _TARGETS = (SH.targetClass, SH.targetNode, SH.targetObjectsOf, SH.targetSubjectsOf)
-
-_lock = threading.Lock()
-
-
-def _flatten(graph: Graph) -> None:
-    """Give each property shape of a targeted node shape that node shape's targets, and unlink it.
-
-    Same checks, fewer calls: pyshacl evaluates a nested property shape once per focus node (rebuilding its
-    constraint components each time), a targeted property shape once for all its focus nodes. A node shape
-    that another shape refers to (sh:node, sh:or...) is left alone, since flattening would change that reference.
-    """
-    for node_shape, prop_shape in list(graph.subject_objects(SH.property)):
-        targets = [(p, o) for p in _TARGETS for o in graph.objects(node_shape, p)]
-        if not targets or any(True for _ in graph.subject_predicates(node_shape)):
-            continue
-        for p, o in targets:
-            graph.add((prop_shape, p, o))
-        graph.remove((node_shape, SH.property, prop_shape))
-
-
-def _shapes_graph() -> ShapesGraph:
-    """The harvested shapes, built on first use and reused by every later call in this process."""
-    return _harvested(shapes_path())
 
 
 @lru_cache(maxsize=2)
-def _harvested(path: Path) -> ShapesGraph:
-    # SimpleMemory: no per-triple context bookkeeping; pyshacl reads the shapes graph thousands of times a call.
-    graph = Graph(store="SimpleMemory")
-    graph.parse(path, format="turtle")
-    _flatten(graph)
-    shapes = ShapesGraph(graph)
-    _ = shapes.shapes  # harvest the Shape objects now, not on the first article
-    return shapes
-
-
-class _PreparedValidator(Validator):
-    """pyshacl's Validator, given an already harvested ShapesGraph instead of re-reading the shapes.
-
-    Validator.__init__ wraps its shapes graph in a new ShapesGraph whose Shape objects are re-harvested on
-    every call. Only the attributes Validator.run() reads are set here.
-    """
-
-    def __init__(self, data_graph: DataGraph, shapes: ShapesGraph) -> None:
-        options = dict(_OPTIONS)
-        self._load_default_options(options)
-        self.options = options
-        self.logger = options["logger"]
-        self.debug = False
-        self.pre_inferenced = False
-        self.inplace = True
-        self.data_graph = data_graph
-        self._target_graph = None
-        self.ont_graph = None
-        self.data_graph_is_multigraph = data_graph.is_multigraph()
-        self.shacl_graph = shapes
-
-    @classmethod
-    def create_validation_report(cls, sg: ShapesGraph, conforms: bool, results: list[tuple]) -> tuple[Any, str]:
-        # pyshacl builds an rdflib report graph (binding every namespace, copying blank nodes) and a long
-        # text; we report from the raw results instead, so hand them back untouched.
-        return results, ""
-
-
-class _FastParameters(list):
-    """pyshacl's list of constraint parameters with O(1) membership (it tests `p in list` for every triple)."""
-
-    def __init__(self, items: Iterable[Any]) -> None:
-        super().__init__(items)
-        self._set = frozenset(self)
-
-    def __contains__(self, item: object) -> bool:
-        return item in self._set
-
-
-_quiet = threading.local()
-
-
-def _speed_up_pyshacl() -> None:
-    """Two narrow accelerations of pyshacl internals; if its internals differ, validation is just slower.
-
-    - constraint parameter look-up by set instead of a list scan;
-    - no text description for results produced inside our own validate() (we never show pyshacl's text,
-      and sh:or builds one for every failing alternative even when the value conforms).
-    """
-    try:
-        from pyshacl import shape as shape_module
-        from pyshacl.constraints import ALL_CONSTRAINT_PARAMETERS, CONSTRAINT_PARAMETERS_MAP
-        from pyshacl.constraints.constraint_component import ConstraintComponent
-    except ImportError:  # pragma: no cover - another pyshacl layout
-        return
-    shape_module.CONSTRAINT_PARAMS = (_FastParameters(ALL_CONSTRAINT_PARAMETERS), CONSTRAINT_PARAMETERS_MAP)
-    original = ConstraintComponent.make_v_result_description
-    if getattr(original, "_kgbuild", False):
-        return
-
-    def make_v_result_description(self: Any, *args: Any, **kwargs: Any) -> str:
-        if getattr(_quiet, "on", False):
-            return ""
-        return original(self, *args, **kwargs)
-
-    make_v_result_description._kgbuild = True  # type: ignore[attr-defined]
-    ConstraintComponent.make_v_result_description = make_v_result_description  # type: ignore[method-assign]
-
-
-_speed_up_pyshacl()
+def _shapes_graph(path: Path) -> Graph:
+    """The shapes file parsed once per process (for pySHACL, which harvests its shapes from it on every call)."""
+    return Graph().parse(path, format="turtle")
 
 
 # -- the report ----------------------------------------------------------------------------------------
@@ -718,17 +602,22 @@ _OX_HAS_BODY = ox.NamedNode(PREFIXES["oa"] + "hasBody")
 
 def compiled_shapes() -> CompiledShapes | None:
     """The shapes compiled once per process; None when they use SHACL the compiler does not support."""
-    return _compiled(shapes_path())
+    return _compiled(shapes_path())[0]
+
+
+def unsupported() -> str | None:
+    """Why the shapes in use cannot be compiled (what they use that the compiler does not know), or None."""
+    return _compiled(shapes_path())[1]
 
 
 @lru_cache(maxsize=2)
-def _compiled(path: Path) -> CompiledShapes | None:
+def _compiled(path: Path) -> tuple[CompiledShapes | None, str | None]:
     graph = Graph(store="SimpleMemory")
     graph.parse(path, format="turtle")
     try:
-        return CompiledShapes(graph)
-    except _Unsupported:
-        return None
+        return CompiledShapes(graph), None
+    except _Unsupported as exc:
+        return None, str(exc)
 
 
 # -- the entry point -----------------------------------------------------------------------------------
@@ -737,32 +626,17 @@ def _compiled(path: Path) -> CompiledShapes | None:
 def validate(quads: Iterable[ox.Quad | ox.Triple]) -> ValidationResult:
     """Validate one article's graph against the shapes; warnings are reported but do not fail it.
 
-    Runs the compiled shapes (see `compiled_shapes`): the same checks and report lines as the pyshacl path below,
-    without building an rdflib graph. Shapes that use anything the compiler does not know go through pyshacl.
+    Runs the compiled shapes (see `compiled_shapes`); shapes that use SHACL the compiler does not know go through
+    pySHACL (`validate_reference`, about 20x slower), and the result's `engine` says "pyshacl".
     """
     compiled = compiled_shapes()
     if compiled is None:
-        return validate_pyshacl(quads)
+        return validate_reference(quads)
     violations, text = compiled.run(quads)
     return _result(violations == 0, violations, text)
 
 
-def validate_pyshacl(quads: Iterable[ox.Quad | ox.Triple]) -> ValidationResult:
-    """The same validation through pyshacl on the prepared, flattened shapes (~10 ms an article)."""
-    data = to_rdflib_graph(quads)
-    shapes = _shapes_graph()
-    with _lock:  # the shared Shape objects are not meant for concurrent runs
-        _quiet.on = True
-        try:
-            validator = _PreparedValidator(DataGraph.from_rdflib_graph(data), shapes)
-            pyshacl_conforms, results, _text = validator.run()
-        finally:
-            _quiet.on = False
-    violations, text = _report(results, data, shapes.graph)
-    return _result(bool(pyshacl_conforms), violations, text)
-
-
-def _result(pyshacl_conforms: bool, violations: int, text: str) -> ValidationResult:
+def _result(pyshacl_conforms: bool, violations: int, text: str, engine: str = "compiled") -> ValidationResult:
     # pyshacl already counts only violations (warnings allowed); the recount guards that contract.
     conforms = pyshacl_conforms and violations == 0
     if not text:
@@ -771,19 +645,18 @@ def _result(pyshacl_conforms: bool, violations: int, text: str) -> ValidationRes
         text = "Conforms, with warnings:\n" + text
     else:
         text = f"Does not conform: {violations} violation(s).\n" + text
-    return ValidationResult(conforms=conforms, report=text)
+    return ValidationResult(conforms=conforms, report=text, engine=engine)
 
 
 def validate_reference(quads: Iterable[ox.Quad | ox.Triple]) -> ValidationResult:
-    """The same check through pyshacl's public `validate()` on the unmodified shapes file.
+    """The same check through pySHACL's public `validate()` on the shapes file as written.
 
-    Slower (it re-reads and re-harvests the shapes on every call); kept to cross-check the fast path in the
-    tests and to measure it in bench/bench_validate.py.
+    The path for shapes the compiler does not support, and the reference the tests hold the compiled shapes to.
     """
     import pyshacl
 
     data = to_rdflib_graph(quads)
-    shapes = Graph().parse(shapes_path(), format="turtle")
+    shapes = _shapes_graph(shapes_path())
     conforms, report_graph, _text = pyshacl.validate(
         data, shacl_graph=shapes, inference="none", allow_warnings=True, inplace=True
     )
@@ -791,4 +664,4 @@ def validate_reference(quads: Iterable[ox.Quad | ox.Triple]) -> ValidationResult
     for node in report_graph.subjects(RDF.type, SH.ValidationResult):
         results.append(("", node, [(node, p, o) for p, o in report_graph.predicate_objects(node)]))
     violations, text = _report(results, data, report_graph)
-    return _result(bool(conforms), violations, text)
+    return _result(bool(conforms), violations, text, engine="pyshacl")
