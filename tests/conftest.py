@@ -8,6 +8,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -74,3 +75,25 @@ def kgbuild_serve(store: Path, port: int, log: Path, **options: object) -> Serve
     code = f"from kgbuild.endpoint import serve; serve({str(store)!r}, port={port}{args})"
     env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(ROOT / "src"), os.environ.get("PYTHONPATH", "")]))
     return ServerProcess([sys.executable, "-c", code], f"http://127.0.0.1:{port}/health", log, env)
+
+
+@dataclass
+class CliResult:
+    """What `kgbuild ARGS` did: exit code and the two streams (as subprocess.CompletedProcess names them)."""
+
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+def run_cli(*args: str, stdin: str | bytes | None = None, env: dict[str, str] | None = None) -> CliResult:
+    """`kgbuild ARGS` in this process through click's CliRunner; tests start a subprocess only where a real process
+    matters (kill, signals, a server). A crash is raised with its traceback, never taken for an exit code."""
+    from click.testing import CliRunner
+
+    from kgbuild.cli import main
+
+    result = CliRunner().invoke(main, [str(a) for a in args], input=stdin, env=env)
+    if result.exception is not None and not isinstance(result.exception, SystemExit):
+        raise result.exception
+    return CliResult(result.exit_code, result.stdout, result.stderr)

@@ -7,7 +7,6 @@ import importlib.util
 import json
 import re
 import socket
-import subprocess
 import threading
 import time
 import urllib.parse
@@ -198,9 +197,9 @@ def test_offline_is_one_line_and_exit_1(tmp_path: Path) -> None:
     with socket.socket() as sock:  # a port nobody listens on
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    result = subprocess.run(["kgbuild", "link", "--online", "--api", f"http://127.0.0.1:{port}/w/api.php",
-                             "--store", str(tmp_path / "s")], capture_output=True, text=True)
-    assert result.returncode == 1
+    result = CliRunner().invoke(main, ["link", "--online", "--api", f"http://127.0.0.1:{port}/w/api.php",
+                                       "--store", str(tmp_path / "s")])
+    assert result.exit_code == 1
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and "cannot reach the Wikidata API" in lines[0], result.stderr
     assert _links(tmp_path / "s") == {}

@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, shared_path
+from conftest import ROOT, run_cli, shared_path
 
 from kgbuild.reader import read
 from kgbuild.store import Store
@@ -16,9 +14,7 @@ from kgbuild.store import Store
 EXAMPLES = ROOT / "examples"
 
 
-def kgbuild(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "kgbuild.cli", *args], capture_output=True, text=True,
-                          input=stdin, timeout=300)
+kgbuild = run_cli
 
 
 @pytest.fixture(scope="module")

@@ -33,7 +33,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
-from conftest import ROOT, shared_path
+from conftest import ROOT, CliResult, run_cli, shared_path
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
@@ -50,11 +50,15 @@ GOOD = {"id": "good-1", "title": "Pakistan and China sign trade accord",
                 "The two sides signed an agreement to raise trade to $5 billion within three years."}
 
 
-def kgbuild(*args: str, env: dict | None = None, stdin: bytes | None = None, timeout: float = 600,
-            ) -> subprocess.CompletedProcess:
-    result = subprocess.run([*CLI, *args], capture_output=True, input=stdin, timeout=timeout, env=env or ENV)
-    result.stdout = result.stdout.decode("utf-8", "replace")
-    result.stderr = result.stderr.decode("utf-8", "replace")
+def kgbuild(*args: str, env: dict | None = None, stdin: bytes | None = None, timeout: float | None = None,
+            ) -> subprocess.CompletedProcess | CliResult:
+    """The command, in this process (CliRunner); in a subprocess when a `timeout` must guard against a hang."""
+    if timeout is None:
+        result = run_cli(*args, stdin=stdin, env=env)
+    else:
+        result = subprocess.run([*CLI, *args], capture_output=True, input=stdin, timeout=timeout, env=env or ENV)
+        result.stdout = result.stdout.decode("utf-8", "replace")
+        result.stderr = result.stderr.decode("utf-8", "replace")
     assert "Traceback" not in result.stderr, result.stderr
     assert "Traceback" not in result.stdout
     return result

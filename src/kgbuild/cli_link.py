@@ -51,6 +51,15 @@ def link(store_path: str | None, token: str | None, online: bool, api: str, cach
     remote = location.startswith(("http://", "https://"))
     try:
         store = open_store(location, read_only=dry_run, token=token)
+    except StoreError as exc:
+        _error(str(exc))
+    with store:  # closed before any exit, so the folder is free for the next user
+        _link(store, location, remote, online, api, cache_path, rate, dry_run, verbose)
+
+
+def _link(store: object, location: str, remote: bool, online: bool, api: str, cache_path: str | None, rate: float,
+          dry_run: bool, verbose: bool) -> None:
+    try:
         entities = unlinked_entities(store)
     except StoreError as exc:
         _error(str(exc))
