@@ -139,6 +139,7 @@ def test_shards_load_into_a_remote_store(client: object, tmp_path: Path, oxigrap
 
 
 # -- the real pipeline, through the commands -----------------------------------------------------------------------
+@pytest.mark.slow
 def test_shard_and_load_commands_equal_build(tmp_path: Path, shared: callable) -> None:
     pytest.importorskip("kgbuild.gazetteer", reason="the extraction pipeline needs the gazetteer")
     corpus = shared("articles", "corpus", "reuters21578.jsonl.gz")

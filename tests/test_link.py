@@ -256,6 +256,7 @@ def _measure():
     return module
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", ["seed", "dev"])
 def test_offline_links_on_gold_sets(name: str, tmp_path: Path) -> None:
     m = _measure()

@@ -372,6 +372,7 @@ def _wait_for_articles(proc: subprocess.Popen, store: Path, size: int) -> None:
     assert proc.poll() is None, "the build ended before it could be interrupted"
 
 
+@pytest.mark.slow
 def test_rerun_of_the_same_input_changes_no_triple(clean: dict, corpus: Path, tmp_path: Path) -> None:
     small = tmp_path / "small.jsonl"
     small.write_text("".join(corpus.read_text(encoding="utf-8").splitlines(keepends=True)[:60]), encoding="utf-8")
@@ -427,6 +428,7 @@ def _kill_when(proc: subprocess.Popen, store: Path, *, grown: int = 0, after: fl
     return moment
 
 
+@pytest.mark.slow
 def test_sigkill_at_three_moments_then_rerun_equals_a_clean_build(clean: dict, corpus: Path, tmp_path: Path) -> None:
     """Kill -9 the build at three moments (each kill lands in a re-run of the killed store), then run it to the end:
     the store is exactly the clean build's, quad for quad."""
@@ -462,6 +464,7 @@ def _assert_consistent(store: Path, clean: dict) -> int:
     return len(graphs)
 
 
+@pytest.mark.slow
 def test_ctrl_c_stops_after_the_current_batch(clean: dict, corpus: Path, tmp_path: Path, first_batch: int) -> None:
     store = tmp_path / "store"
     proc = _start(["build", str(corpus), "--store", str(store), "--jobs", "2"])
@@ -483,6 +486,7 @@ def test_ctrl_c_stops_after_the_current_batch(clean: dict, corpus: Path, tmp_pat
     assert _gone(proc.pid)
 
 
+@pytest.mark.slow
 def test_second_ctrl_c_stops_at_once(clean: dict, corpus: Path, tmp_path: Path, first_batch: int) -> None:
     store = tmp_path / "store"
     proc = _start(["build", str(corpus), "--store", str(store), "--jobs", "2"])
@@ -581,6 +585,7 @@ PER_GRAPH = ("SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } FILTER(CO
              "GROUP BY ?g")
 
 
+@pytest.mark.slow
 def test_server_keeps_answering_while_a_build_adds_articles(clean: dict, corpus: Path, tmp_path: Path) -> None:
     """Two clients query `kgbuild serve` in a loop while `kgbuild build --store http://...` adds 450 articles
     through it: every query is answered, what a client sees never shrinks, and each article graph it sees is whole

@@ -115,6 +115,7 @@ def test_contract_example() -> None:
     _same(list(data))
 
 
+@pytest.mark.slow
 def test_graphs_of_real_articles() -> None:
     from kgbuild.pipeline import _stages, extract
     from kgbuild.reader import read
