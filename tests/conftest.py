@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import shutil
 import socket
 import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -97,3 +100,28 @@ def run_cli(*args: str, stdin: str | bytes | None = None, env: dict[str, str] | 
     if result.exception is not None and not isinstance(result.exception, SystemExit):
         raise result.exception
     return CliResult(result.exit_code, result.stdout, result.stderr)
+
+
+def _oxigraph_binary() -> str:
+    found = shutil.which("oxigraph") or str(Path(sys.executable).parent / "oxigraph")
+    if not Path(found).exists():
+        pytest.skip("the oxigraph server binary is not installed (pip install oxigraph)")
+    return found
+
+
+@contextlib.contextmanager
+def running_oxigraph(folder: Path) -> Iterator[str]:
+    """A fresh Oxigraph server (the `oxigraph` PyPI package's binary) on a loopback port, storing in `folder`."""
+    port = free_port()
+    args = [_oxigraph_binary(), "serve", "--location", str(folder / "oxigraph"), "--bind", f"127.0.0.1:{port}"]
+    proc = ServerProcess(args, f"http://127.0.0.1:{port}/query?query=ASK%7B%7D", folder / "oxigraph.log")
+    try:
+        yield f"http://127.0.0.1:{port}/"
+    finally:
+        proc.stop()
+
+
+@pytest.fixture
+def oxigraph_server(tmp_path: Path) -> Iterator[str]:
+    with running_oxigraph(tmp_path) as url:
+        yield url

@@ -13,7 +13,6 @@ from click.testing import CliRunner
 
 pytest.importorskip("distributed")
 
-from test_remote import running_oxigraph  # noqa: E402
 
 from kgbuild.cli import main  # noqa: E402
 from kgbuild.distributed import REJECTED, extract_partition, extract_to_shards, load_shards, read_shard  # noqa: E402
@@ -52,12 +51,6 @@ def client():
     with Client(cluster) as c:
         yield c
     cluster.close()
-
-
-@pytest.fixture
-def oxigraph_server(tmp_path: Path):
-    with running_oxigraph(tmp_path) as url:
-        yield url
 
 
 def _articles(path: Path, n: int = 45) -> Path:

@@ -20,7 +20,6 @@ import random
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -33,7 +32,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
-from conftest import ROOT, CliResult, run_cli, shared_path
+from conftest import ROOT, CliResult, ServerProcess, free_port, run_cli, shared_path
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
@@ -530,12 +529,6 @@ def test_a_store_held_by_another_process_is_a_clear_error(tmp_path: Path) -> Non
         holder.communicate(b"", timeout=30)
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def http(method: str, url: str, *, data: bytes | None = None, headers: dict | None = None,
          timeout: float = 60) -> tuple[int, bytes]:
     req = urllib.request.Request(url, data=data, method=method, headers=headers or {})
@@ -550,35 +543,19 @@ class Served:
     """`kgbuild serve` on a free loopback port, started as users start it."""
 
     def __init__(self, store: Path, log: Path) -> None:
-        self.port = _free_port()
+        self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.log = log
-        self._log = open(log, "wb")  # noqa: SIM115 - closed in stop()
-        self.proc = subprocess.Popen([*CLI, "serve", "--store", str(store), "--port", str(self.port), "--token",
-                                      TOKEN, "--timeout", "10"], stdout=self._log, stderr=self._log, env=ENV)
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(log.read_text())
-            try:
-                if http("GET", self.base + "/health", timeout=5)[0] == 200:
-                    return
-            except OSError:
-                time.sleep(0.1)
-        raise RuntimeError("the server did not start: " + log.read_text())
+        self._process = ServerProcess([*CLI, "serve", "--store", str(store), "--port", str(self.port), "--token",
+                                       TOKEN, "--timeout", "10"], self.base + "/health", log, ENV)
+        self.proc = self._process.proc
 
     def query(self, sparql: str) -> tuple[int, bytes]:
         return http("POST", self.base + "/sparql", data=sparql.encode("utf-8"),
                     headers={"Content-Type": "application/sparql-query", "Accept": "application/sparql-results+json"})
 
     def stop(self) -> None:
-        self.proc.terminate()
-        try:
-            self.proc.wait(15)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
-        self._log.close()
+        self._process.stop()
 
 
 PER_GRAPH = ("SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } FILTER(CONTAINS(STR(?g), '/article/')) } "

@@ -5,15 +5,13 @@ from __future__ import annotations
 import contextlib
 import io
 import json
-import shutil
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
 from click.testing import CliRunner
-from conftest import ServerProcess, free_port, kgbuild_serve
+from conftest import free_port, kgbuild_serve
 
 from kgbuild.cli import main
 from kgbuild.remote import RemoteStore
@@ -24,31 +22,6 @@ KGR = "https://w3id.org/kgbuild/resource/"
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
 TOKEN = "remote-test-token"
-
-
-def _oxigraph_binary() -> str:
-    found = shutil.which("oxigraph") or str(Path(sys.executable).parent / "oxigraph")
-    if not Path(found).exists():
-        pytest.skip("the oxigraph server binary is not installed (pip install oxigraph)")
-    return found
-
-
-@contextlib.contextmanager
-def running_oxigraph(folder: Path) -> Iterator[str]:
-    """A fresh Oxigraph server (the `oxigraph` PyPI package's binary) on a loopback port, storing in `folder`."""
-    port = free_port()
-    proc = ServerProcess([_oxigraph_binary(), "serve", "--location", str(folder / "oxigraph"), "--bind",
-                    f"127.0.0.1:{port}"], f"http://127.0.0.1:{port}/query?query=ASK%7B%7D", folder / "oxigraph.log")
-    try:
-        yield f"http://127.0.0.1:{port}/"
-    finally:
-        proc.stop()
-
-
-@pytest.fixture
-def oxigraph_server(tmp_path: Path) -> Iterator[str]:
-    with running_oxigraph(tmp_path) as url:
-        yield url
 
 
 @contextlib.contextmanager
