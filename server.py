@@ -1,7 +1,8 @@
 """WSGI entry point: `waitress-serve server:app` (or any WSGI server running ONE process with threads).
 
-The store is $KGBUILD_STORE (default ./kgbuild-store); $KGBUILD_UPDATE_TOKEN enables updates, $KGBUILD_TIMEOUT sets
-the per-query timeout in seconds. One process only: it owns the store read-write, so a second process could not open it.
+The store is $KGBUILD_STORE (default ./kgbuild-store); $KGBUILD_TOKEN (or its alias $KGBUILD_UPDATE_TOKEN) enables
+updates, $KGBUILD_TIMEOUT sets the per-query timeout in seconds. One process only: it owns the store read-write, so
+a second process could not open it.
 """
 
 from __future__ import annotations
@@ -9,11 +10,11 @@ from __future__ import annotations
 import os
 
 from kgbuild.endpoint import create_app
-from kgbuild.store import default_location
+from kgbuild.store import default_location, env_token
 
 app = create_app(
     default_location(),
-    token=os.environ.get("KGBUILD_UPDATE_TOKEN") or None,
+    token=env_token(),
     timeout=float(os.environ.get("KGBUILD_TIMEOUT", "30")),
     allow_service_hosts=tuple(h for h in os.environ.get("KGBUILD_SERVICE_HOSTS", "").split(",") if h),
 )

@@ -185,7 +185,7 @@ def test_service_description(server: Server) -> None:
 def test_malformed_query_is_400_with_the_parser_message(server: Server) -> None:
     status, headers, body = http("GET", server.base + "/sparql", params={"query": "SELECT * WHERE { ?s ?p }"})
     assert status == 400 and headers["content-type"].startswith("text/plain")
-    assert b"error at 1:" in body and b"Traceback" not in body
+    assert b"line 1, column 25: expected" in body and b"Traceback" not in body
 
 
 def test_row_cap(server: Server) -> None:
@@ -193,8 +193,9 @@ def test_row_cap(server: Server) -> None:
     assert status == 200
     assert len(json.loads(body)["results"]["bindings"]) == MAX_ROWS
     assert headers["x-kgbuild-truncated"].startswith("true")
+    assert json.loads(body)["truncated"] is True and json.loads(body)["maxRows"] == MAX_ROWS  # the body says so too
     status, headers, body = http("GET", server.base + "/sparql", params={"query": STATES})
-    assert "x-kgbuild-truncated" not in headers
+    assert "x-kgbuild-truncated" not in headers and "truncated" not in json.loads(body)
 
 
 def test_request_size_limit(server: Server) -> None:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import errno
 import json
 import signal
+import socket
 import sys
 import threading
 import traceback
@@ -15,6 +17,8 @@ import click
 
 from . import __version__, cli_distributed, cli_link
 from .reader import DEFAULT_MAX_CHARS
+from .results import FORMATS, default_format, fitting, form, write_results
+from .sparql_syntax import describe
 from .store import StoreError, default_location, open_store
 
 if TYPE_CHECKING:
@@ -48,8 +52,13 @@ def main(verbose: bool) -> None:
 store_option = click.option("--store", "store_path", default=None, metavar="S",
                             help="Store folder (default ./kgbuild-store or $KGBUILD_STORE), or the http(s):// URL of "
                                  "a SPARQL 1.1 server (kgbuild serve, Oxigraph, Fuseki, GraphDB, QLever).")
-token_option = click.option("--token", envvar="KGBUILD_TOKEN", default=None, metavar="T",
+# One token variable on both sides: the client sends $KGBUILD_TOKEN and the server accepts it;
+# $KGBUILD_UPDATE_TOKEN (the server's older name) is read too, on both sides.
+TOKEN_ENV = ["KGBUILD_TOKEN", "KGBUILD_UPDATE_TOKEN"]
+token_option = click.option("--token", envvar=TOKEN_ENV, default=None, metavar="T",
                             help="Bearer token sent to a remote --store (or $KGBUILD_TOKEN).")
+inputs_argument = click.argument("inputs", nargs=-1, required=True,
+                                 type=click.Path(exists=True, allow_dash=True, path_type=str))
 
 
 def _use_folders(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
@@ -72,7 +81,7 @@ ontology_option = click.option(
 
 
 @main.command()
-@click.argument("inputs", nargs=-1, required=True)
+@inputs_argument
 @store_option
 @token_option
 @click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
@@ -200,7 +209,7 @@ class _NoBar:
 
 
 @main.command()
-@click.argument("inputs", nargs=-1, required=True)
+@inputs_argument
 @mappings_option
 @ontology_option
 @click.pass_context
@@ -231,12 +240,15 @@ def validate(ctx: click.Context, inputs: tuple[str, ...]) -> None:
 @click.argument("query")
 @store_option
 @token_option
-@click.option("--format", "fmt", type=click.Choice(["table", "json", "csv", "tsv", "turtle"]), default="table")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default=None,
+              help="SELECT and ASK: table (default), json, xml, csv, tsv; CONSTRUCT and DESCRIBE: ntriples (default), "
+                   "turtle, rdfxml, jsonld, n3, nquads, trig.")
 @click.pass_context
-def query(ctx: click.Context, query: str, store_path: str | None, token: str | None, fmt: str) -> None:
-    """Run a SPARQL QUERY (text, or @file.rq) against the store."""
-    from .results import write_results
+def query(ctx: click.Context, query: str, store_path: str | None, token: str | None, fmt: str | None) -> None:
+    """Run a SPARQL QUERY (text, or @file.rq) against the store.
 
+    The default graph is the union of all graphs in the store (see the README's "Graphs").
+    """
     if query.startswith("@"):
         try:
             query = Path(query[1:]).read_text(encoding="utf-8")
@@ -248,8 +260,12 @@ def query(ctx: click.Context, query: str, store_path: str | None, token: str | N
     except StoreError as exc:
         _fail(ctx, exc)
     except SyntaxError as exc:
-        _fail(ctx, Exception(f"invalid query: {exc}"))
-    write_results(result, fmt, sys.stdout)
+        _fail(ctx, Exception(f"invalid query: {describe(query, exc)}"))
+    query_form = form(result)  # known before any solution is computed: results stream lazily
+    if fmt is not None and fmt not in fitting(query_form):
+        raise click.UsageError(f"--format {fmt} does not fit a {query_form.upper()} query; "
+                               f"use one of: {', '.join(fitting(query_form))}", ctx)
+    write_results(result, fmt or default_format(query_form), sys.stdout)
 
 
 @main.command()
@@ -278,8 +294,8 @@ def export(ctx: click.Context, store_path: str | None, token: str | None, fmt: s
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, type=int, show_default=True)
 @click.option("--timeout", default=30.0, type=float, show_default=True, help="Per-query timeout in seconds.")
-@click.option("--token", envvar="KGBUILD_UPDATE_TOKEN", default=None,
-              help="Bearer token that allows updates (or $KGBUILD_UPDATE_TOKEN); without it the store is read-only.")
+@click.option("--token", envvar=TOKEN_ENV, default=None,
+              help="Bearer token that allows updates (or $KGBUILD_TOKEN); without it the store is read-only.")
 @click.option("--max-rows", default=None, type=int, help="Cap on result rows of a query (default 100000).")
 @click.option("--allow-service-host", "service_hosts", multiple=True, metavar="HOST",
               help="Allow SERVICE and LOAD of IRIs on this host (repeatable), e.g. query.wikidata.org.")
@@ -293,6 +309,8 @@ def serve(ctx: click.Context, store_path: str | None, host: str, port: int, time
     """Serve the store: SPARQL endpoint at /sparql, query page at /, explore pages at /explore/."""
     from .endpoint import serve as run
 
+    if not _port_free(host, port):  # before the query workers start: one line, nothing to clean up
+        _fail(ctx, Exception(f"port {port} is in use; try --port"))
     options: dict = {"timeout": timeout, "token": token, "allow_service_hosts": service_hosts, "workers": workers}
     if max_rows is not None:
         options["max_rows"] = max_rows
@@ -302,6 +320,26 @@ def serve(ctx: click.Context, store_path: str | None, host: str, port: int, time
         run(store_path or default_location(), host, port, **options)
     except StoreError as exc:
         _fail(ctx, exc)
+    except OSError as exc:  # taken between the check and the bind, or an address we cannot bind
+        if exc.errno == errno.EADDRINUSE:
+            _fail(ctx, Exception(f"port {port} is in use; try --port"))
+        _fail(ctx, Exception(f"cannot listen on {host}:{port}: {exc.strerror or exc}"))
+
+
+def _port_free(host: str, port: int) -> bool:
+    """Whether a server could listen on host:port now (with SO_REUSEADDR, as waitress binds)."""
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+    except OSError:
+        return True  # let the server report the bad host
+    family, kind, proto, _, address = infos[0]
+    with socket.socket(family, kind, proto) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind(address)
+        except OSError as exc:
+            return exc.errno != errno.EADDRINUSE
+    return True
 
 
 

@@ -49,7 +49,8 @@ def shard(inputs: tuple[str, ...], out_dir: str, scheduler: str | None, workers:
 @click.command("load")
 @click.argument("shards", nargs=-1, required=True, type=click.Path(exists=True))
 @click.option("--store", "store_path", default=None, metavar="S", help="Store folder or http(s):// URL.")
-@click.option("--token", envvar="KGBUILD_TOKEN", default=None, metavar="T", help="Bearer token for a remote store.")
+@click.option("--token", envvar=["KGBUILD_TOKEN", "KGBUILD_UPDATE_TOKEN"], default=None, metavar="T",
+              help="Bearer token for a remote store.")
 def load(shards: tuple[str, ...], store_path: str | None, token: str | None) -> None:
     """Load N-Quads SHARDS (files or folders of part-*.nq) made by `kgbuild shard` into the store."""
     files: list[Path] = []

@@ -24,7 +24,7 @@ from .store import StoreError, default_location, open_store
 
 # -- commands ----------------------------------------------------------------------------------------------------
 def _store_options(f):  # noqa: ANN001, ANN202 - click decorator
-    f = click.option("--token", envvar="KGBUILD_TOKEN", default=None, metavar="T",
+    f = click.option("--token", envvar=["KGBUILD_TOKEN", "KGBUILD_UPDATE_TOKEN"], default=None, metavar="T",
                      help="Bearer token sent to a remote --store (or $KGBUILD_TOKEN).")(f)
     return click.option("--store", "store_path", default=None, metavar="S",
                         help="Store folder (default ./kgbuild-store or $KGBUILD_STORE) or http(s):// URL.")(f)

@@ -19,6 +19,7 @@ from multiprocessing.connection import Connection
 import pyoxigraph as ox
 
 from . import formats
+from .sparql_syntax import describe
 from .vocab import PREFIXES
 
 # Prefixes make Turtle readable; only those with distinct IRIs (the `org` key is used twice in vocab).
@@ -83,7 +84,7 @@ def run_query(store: ox.Store, sparql: str, default: list[str] | None, named: li
     try:
         result = store.query(sparql, **kwargs)
     except (SyntaxError, ValueError) as exc:
-        return ("error", 400, f"malformed query: {exc}")
+        return ("error", 400, f"malformed query: {describe(sparql, exc)}")
     try:
         if isinstance(result, ox.QueryBoolean):
             if results_fmt is None:
@@ -101,6 +102,8 @@ def run_query(store: ox.Store, sparql: str, default: list[str] | None, named: li
             # Re-read the capped rows in Rust and write the requested format: cheap next to HTTP and evaluation.
             body = ox.parse_query_results(tsv, ox.QueryResultsFormat.TSV).serialize(
                 format=formats.results_format(results_fmt))
+            if truncated and results_fmt == "json":  # said in the body too, not only in X-Kgbuild-Truncated
+                body = b'{"truncated":true,"maxRows":%d,' % max_rows + body.lstrip()[1:]
             return ("ok", "select", results_fmt, body, rows, truncated)
         if graph_fmt is None:
             return ("error", 406, "no acceptable format for a graph result (try text/turtle)")

@@ -80,6 +80,12 @@ def replace_update(graphs: list[ArticleGraph]) -> str:
     return " ;\n".join(parts)
 
 
+def env_token() -> str | None:
+    """The bearer token from the environment: $KGBUILD_TOKEN, or its alias $KGBUILD_UPDATE_TOKEN (the server's
+    older name), the same on the client and the server side."""
+    return os.environ.get("KGBUILD_TOKEN") or os.environ.get("KGBUILD_UPDATE_TOKEN") or None
+
+
 def default_location() -> str:
     return os.environ.get("KGBUILD_STORE", DEFAULT_STORE)
 

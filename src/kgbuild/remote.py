@@ -226,7 +226,9 @@ class RemoteStore(Exports):
 
     def dump(self, output: object, fmt: ox.RdfFormat, graph: str | None = None) -> None:
         """Write the store (or one graph) like Store.dump, read with SPARQL queries so that any server will do."""
-        if graph is not None:
+        if graph is not None and fmt.supports_datasets:  # keep the graph's name
+            ox.serialize(self.quads(graph), output, format=fmt)
+        elif graph is not None:
             triples = self.query(f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}", union=False,
                                  whole=True)
             ox.serialize(triples, output, format=fmt)

@@ -20,6 +20,7 @@ from .graphs import (  # noqa: F401
     Exports,
     StoreError,
     default_location,
+    env_token,
     ontology_graph,
     replace_update,
 )
@@ -75,12 +76,12 @@ class Store(Exports):
         return len(self._store)
 
     def dump(self, output: object, fmt: ox.RdfFormat, graph: str | None = None) -> None:
-        quad_format = fmt in (ox.RdfFormat.N_QUADS, ox.RdfFormat.TRIG)
+        quad_format = fmt.supports_datasets  # N-Quads, TriG, JSON-LD (a @graph per named graph)
         if graph is not None and quad_format:  # keep the graph's name
             ox.serialize(self.quads(graph), output, format=fmt)
         elif graph is not None:
             self._store.dump(output, format=fmt, from_graph=ox.NamedNode(graph))
-        elif fmt in (ox.RdfFormat.N_QUADS, ox.RdfFormat.TRIG):
+        elif quad_format:
             self._store.dump(output, format=fmt)
         else:
             # Triple formats cannot carry graph names: write the union of all graphs.
@@ -130,5 +131,5 @@ class Store(Exports):
 def open_store(location: str, *, read_only: bool = False, token: str | None = None) -> Store | RemoteStore:
     """The store at `location`: an embedded store in a folder, or a SPARQL server for an http(s):// URL."""
     if is_remote(location):
-        return RemoteStore(location, read_only=read_only, token=token or os.environ.get("KGBUILD_TOKEN"))
+        return RemoteStore(location, read_only=read_only, token=token or env_token())
     return Store(location, read_only=read_only)

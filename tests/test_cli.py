@@ -1,0 +1,150 @@
+"""The command line as its users expect it (issue 16): each point over the real command, with click's CliRunner;
+a subprocess only where a real process matters (`serve` on a port in use, the token between server and client)."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import urllib.request
+from pathlib import Path
+
+import pyoxigraph as ox
+import pytest
+from click.testing import CliRunner
+from conftest import ROOT, ServerProcess, free_port
+
+from kgbuild.cli import main
+from kgbuild.vocab import ENTITIES_GRAPH
+
+EXAMPLE = ROOT / "examples" / "article.txt"
+KG = "https://w3id.org/kgbuild/ontology#"
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("cli") / "store"
+    result = CliRunner().invoke(main, ["build", str(EXAMPLE), "--store", str(path), "--jobs", "1"])
+    assert result.exit_code == 0, result.output
+    return path
+
+
+def run(*args: str, env: dict | None = None):  # noqa: ANN201 - click's Result
+    return CliRunner().invoke(main, list(args), env=env)
+
+
+# -- export ---------------------------------------------------------------------------------------------------------
+
+
+def test_jsonld_export_keeps_the_named_graphs(store: Path) -> None:
+    result = run("export", "--store", str(store), "--format", "jsonld")
+    assert result.exit_code == 0, result.output
+    quads = list(ox.parse(result.stdout_bytes, ox.RdfFormat.JSON_LD))
+    graphs = {q.graph_name.value for q in quads if isinstance(q.graph_name, ox.NamedNode)}
+    assert ENTITIES_GRAPH in graphs
+    assert any(g.startswith("https://w3id.org/kgbuild/resource/article/") for g in graphs)
+    nquads = run("export", "--store", str(store), "--format", "nquads")
+    assert sorted(map(str, quads)) == sorted(map(str, ox.parse(nquads.stdout_bytes, ox.RdfFormat.N_QUADS)))
+    # one article graph: its name is kept too
+    article = next(g for g in graphs if "/article/" in g)
+    one = run("export", "--store", str(store), "--format", "jsonld", "--graph", article)
+    assert {q.graph_name.value for q in ox.parse(one.stdout_bytes, ox.RdfFormat.JSON_LD)} == {article}
+
+
+# -- query ----------------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("sparql", "fmt", "fitting"), [
+    ("SELECT * WHERE { ?s ?p ?o } LIMIT 1", "turtle", "table, json, xml, csv, tsv"),
+    ("ASK { ?s ?p ?o }", "jsonld", "table, json, xml, csv, tsv"),
+    ("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o } LIMIT 1", "csv", "turtle, ntriples, rdfxml, jsonld, n3, nquads, trig"),
+])
+def test_query_format_that_does_not_fit_is_a_usage_error(store: Path, sparql: str, fmt: str, fitting: str) -> None:
+    result = run("query", "--store", str(store), "--format", fmt, sparql)
+    assert result.exit_code == 2
+    assert f"--format {fmt} does not fit" in result.output and f"use one of: {fitting}" in result.output
+    assert result.stdout == ""  # nothing half-written
+
+
+def test_ask_json_is_sparql_json(store: Path) -> None:
+    result = run("query", "--store", str(store), "--format", "json", f"ASK {{ ?s a <{KG}State> }}")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout) == {"head": {}, "boolean": True}
+    assert run("query", "--store", str(store), "ASK { ?s a <urn:nothing> }").stdout == "false\n"
+    xml = run("query", "--store", str(store), "--format", "xml", "ASK {}").stdout
+    assert "<boolean>true</boolean>" in xml
+
+
+def test_construct_formats(store: Path) -> None:
+    sparql = f"CONSTRUCT {{ ?s a <{KG}State> }} WHERE {{ ?s a <{KG}State> }}"
+    default = run("query", "--store", str(store), sparql)
+    turtle = run("query", "--store", str(store), "--format", "turtle", sparql)
+    assert default.exit_code == turtle.exit_code == 0
+    triples = set(map(str, ox.parse(default.stdout_bytes, ox.RdfFormat.N_TRIPLES)))
+    assert len(triples) == 2  # Chile and Norway
+    assert set(map(str, ox.parse(turtle.stdout_bytes, ox.RdfFormat.TURTLE))) == triples
+
+
+def test_syntax_error_names_line_column_and_expectation(store: Path) -> None:
+    result = run("query", "--store", str(store), "PREFIX kg: <https://w3id.org/kgbuild/ontology#>\n"
+                                                  "SELECT ?s WHERE {\n  ?s a kg:State ;\n} LIMT 3")
+    assert result.exit_code == 1
+    lines = result.output.splitlines()
+    assert lines[0].startswith("kgbuild: error: invalid query: line 4, column ")
+    assert "expected" in lines[0] and len(lines[0]) < 160  # short: no grammar dump
+    assert lines[1].strip() == "} LIMT 3" and lines[2].strip() == "^"
+    undeclared = run("query", "--store", str(store), "SELECT * WHERE { ?s a foo:Bar }")
+    assert "line 1, column 30: undeclared prefix 'foo:'" in undeclared.output
+
+
+# -- build, serve: usage and environment errors ----------------------------------------------------------------------
+
+
+def test_missing_input_is_a_usage_error(tmp_path: Path) -> None:
+    for command in ("build", "validate"):
+        args = [command, str(EXAMPLE), str(tmp_path / "nowhere.txt")]
+        result = run(*args, *(["--store", str(tmp_path / "s")] if command == "build" else []))
+        assert result.exit_code == 2, result.output
+        assert "nowhere.txt" in result.output and "does not exist" in result.output
+    assert not (tmp_path / "s").exists()  # nothing was started
+
+
+def test_serve_on_a_port_in_use_is_one_line(store: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = subprocess.run([sys.executable, "-m", "kgbuild.cli", "serve", "--store", str(store), "--port",
+                                 str(port)], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 1
+    assert result.stderr == f"kgbuild: error: port {port} is in use; try --port\n"
+
+
+@pytest.mark.parametrize("name", ["KGBUILD_TOKEN", "KGBUILD_UPDATE_TOKEN"])
+def test_one_token_variable_for_server_and_client(store: Path, tmp_path: Path, name: str) -> None:
+    """The server takes the token from either name, and so does the client: a user who sets one is not refused."""
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if k not in ("KGBUILD_TOKEN", "KGBUILD_UPDATE_TOKEN")}
+    copy = tmp_path / "store"
+    run("export", "--store", str(store), "--format", "nquads", "-o", str(tmp_path / "all.nq"))
+    ox.Store(str(copy)).bulk_load(path=str(tmp_path / "all.nq"), format=ox.RdfFormat.N_QUADS)
+    server = ServerProcess([sys.executable, "-m", "kgbuild.cli", "serve", "--store", str(copy), "--port", str(port),
+                            "--workers", "1"], f"http://127.0.0.1:{port}/health", tmp_path / "server.log",
+                           {**env, name: "s3cret", "PYTHONPATH": str(ROOT / "src")})
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=10) as resp:
+            assert json.loads(resp.read())["updates"] is True
+        remote = f"http://127.0.0.1:{port}/"
+        new = tmp_path / "new.txt"  # an article the store does not hold yet: the build must write
+        new.write_text(EXAMPLE.read_text(encoding="utf-8").replace("Chile and Norway sign", "Chile, Norway sign", 1),
+                       encoding="utf-8")
+        refused = run("build", str(new), "--store", remote, "--jobs", "1",
+                      env={"KGBUILD_TOKEN": None, "KGBUILD_UPDATE_TOKEN": None})
+        assert refused.exit_code == 1 and "token" in refused.output
+        accepted = run("build", str(new), "--store", remote, "--jobs", "1",
+                       env={"KGBUILD_TOKEN": None, "KGBUILD_UPDATE_TOKEN": None, name: "s3cret"})
+        assert accepted.exit_code == 0, accepted.output
+    finally:
+        server.stop()
