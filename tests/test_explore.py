@@ -28,6 +28,7 @@ from kgbuild.explore.article import Span, mark_text
 from kgbuild.explore.display import anchor
 
 ARTIFACTS = ROOT / "artifacts"
+MAX_ROWS = 1000  # the server's row cap (kgbuild serve --max-rows)
 KG = "https://w3id.org/kgbuild/ontology#"
 KGR = "https://w3id.org/kgbuild/resource/"
 PREFIXES = (f"PREFIX kg: <{KG}>\nPREFIX oa: <http://www.w3.org/ns/oa#>\nPREFIX schema: <http://schema.org/>\n"
@@ -51,7 +52,7 @@ class Server:
     def __init__(self, store: Path, log: Path) -> None:
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
-        self._process = kgbuild_serve(store, self.port, log, workers=2)
+        self._process = kgbuild_serve(store, self.port, log, workers=2, max_rows=MAX_ROWS)
 
     def stop(self) -> None:
         self._process.stop()
@@ -212,8 +213,8 @@ def test_graph_picture_is_svg(server: Server, busy_article: dict) -> None:
     ns = "{http://www.w3.org/2000/svg}"
     assert root.tag == ns + "svg"
     assert len(root.findall(f".//{ns}circle")) >= 3
-    labels = [t.text for t in root.findall(f".//{ns}g[@class='edge']/{ns}text")]
-    assert "participant" in labels or "party" in labels
+    roles = [t.text for t in root.findall(f".//{ns}g[@class='edge']/{ns}title")]  # each edge's tooltip
+    assert "participant" in roles or "party" in roles
 
 
 def test_index_and_search(server: Server) -> None:
@@ -248,15 +249,22 @@ def _browser_or_skip() -> tuple[str, str]:
     return chromium, driver
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def browser_factory():
+    """One browser with JavaScript and one without for the whole module (made when first asked for)."""
     chromium, driver_path = _browser_or_skip()
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
 
-    drivers, profiles = [], []
+    drivers: dict[bool, object] = {}
+    profiles = []
 
     def make(javascript: bool = True):
+        if javascript in drivers:
+            driver = drivers[javascript]
+            driver.set_window_size(1400, 1000)
+            driver.get_log("performance")  # forget earlier pages' requests
+            return driver
         profile = tempfile.mkdtemp(prefix="kgbuild-chromium-")
         profiles.append(profile)
         options = webdriver.ChromeOptions()
@@ -265,15 +273,16 @@ def browser_factory():
                     "--disable-background-networking", "--disable-component-update", "--disable-sync",
                     "--disable-dev-shm-usage", "--window-size=1400,1000", f"--user-data-dir={profile}"):
             options.add_argument(arg)
+        options.set_capability("goog:loggingPrefs", {"browser": "ALL", "performance": "ALL"})
         if not javascript:
             options.add_experimental_option("prefs", {"profile.managed_default_content_settings.javascript": 2})
         driver = webdriver.Chrome(service=Service(executable_path=driver_path), options=options)
         driver.set_page_load_timeout(60)
-        drivers.append(driver)
+        drivers[javascript] = driver
         return driver
 
     yield make
-    for d in drivers:
+    for d in drivers.values():
         d.quit()
     for p in profiles:
         shutil.rmtree(p, ignore_errors=True)
@@ -350,3 +359,198 @@ def test_browser_entity_page(server: Server, browser_factory) -> None:
     entry.click()
     target = driver.execute_script("return document.querySelector(':target') && document.querySelector(':target').id")
     assert target and target.startswith("f-")
+
+
+# -- issue 16: the query page (YASGUI), the article page at 1,280 px, the timeline --------------------------------
+
+WIDTH = 1280  # the viewport the pages must fit
+SEED_STATES = (KGR + "state/pk", KGR + "state/kz")  # the seed article's two states
+
+# Every element's box within the viewport's width, and the document not scrolling sideways.
+_TOO_WIDE = """const w = document.documentElement.clientWidth;
+return [document.documentElement.scrollWidth - w,
+        [...document.querySelectorAll('body *')].filter(e => e.getBoundingClientRect().right > w + 0.5)
+          .map(e => e.tagName + '.' + e.className).slice(0, 10)];"""
+# Words (runs of non-space) of table cells that the layout spreads over more than one line.
+_BROKEN_WORDS = """const broken = [];
+for (const cell of document.querySelectorAll('td, th')) {
+  const walker = document.createTreeWalker(cell, NodeFilter.SHOW_TEXT);
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    for (const m of node.textContent.matchAll(/\\S+/g)) {
+      const range = document.createRange();
+      range.setStart(node, m.index); range.setEnd(node, m.index + m[0].length);
+      const rects = [...range.getClientRects()].filter(r => r.width > 0);
+      const tops = rects.map(r => r.top);  // a word on two lines has boxes a line apart
+      if (rects.length && Math.max(...tops) - Math.min(...tops) > rects[0].height / 2) broken.push(m[0]);
+    }
+  }
+}
+return broken;"""
+# Pairs of node labels of the graph picture whose boxes overlap.
+_LABEL_CLASHES = """const boxes = [...document.querySelectorAll('svg.kg-graph .node text')]
+  .map(e => e.getBoundingClientRect());
+let clashes = 0;
+for (let i = 0; i < boxes.length; i++) for (let j = i + 1; j < boxes.length; j++) {
+  const a = boxes[i], b = boxes[j];
+  if (a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom) clashes++;
+}
+return [boxes.length, clashes];"""
+
+
+def _hosts_requested(driver) -> set[str]:
+    """The hosts of every http(s) request the page made (Chrome's own pages and data: URLs aside)."""
+    hosts = set()
+    for entry in driver.get_log("performance"):
+        message = json.loads(entry["message"])["message"]
+        if message["method"] == "Network.requestWillBeSent":
+            url = urllib.parse.urlsplit(message["params"]["request"]["url"])
+            if url.scheme in ("http", "https", "ws", "wss"):
+                hosts.add(url.netloc)
+    return hosts
+
+
+def _yasgui(driver, server: Server):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    driver.get(server.base + "/")
+    WebDriverWait(driver, 20).until(lambda d: d.execute_script("return !!window.kgbuildYasgui"))
+    assert not driver.find_element(By.ID, "query-form").is_displayed()  # YASGUI replaced the plain form
+    return WebDriverWait
+
+
+def _run_in_yasgui(driver, sparql: str) -> list[list[str]]:
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    driver.execute_script("window.kgbuildYasgui.getTab().getYasqe().setValue(arguments[0])", sparql)
+    driver.find_element(By.CSS_SELECTOR, ".yasqe_queryButton").click()
+    WebDriverWait(driver, 30).until(lambda d: d.find_elements(By.CSS_SELECTOR, ".yasr table.dataTable tbody td"))
+    # the row number column first, then one cell a variable
+    return driver.execute_script("""return [...document.querySelectorAll('.yasr table.dataTable tbody tr')]
+        .map(tr => [...tr.querySelectorAll('td')].slice(1).map(td => td.textContent.trim()));""")
+
+
+def test_browser_query_page_runs_a_query_through_yasgui_offline(server: Server, browser_factory) -> None:
+    driver = browser_factory()
+    _yasgui(driver, server)
+    sparql = (PREFIXES + "PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>\n"
+              "SELECT (STR(?l) AS ?label) WHERE { GRAPH <https://w3id.org/kgbuild/resource/entities> "
+              "{ ?s a kg:State ; rdfs:label ?l } } ORDER BY ?label LIMIT 20")
+    rows = _run_in_yasgui(driver, sparql)
+    assert [r[0] for r in rows] == [r["label"] for r in server.select(sparql[len(PREFIXES):])]
+    assert len(rows) == 20
+    # Nothing but this server was asked: YASGUI's files are bundled, prefix.cc and LOV never called.
+    assert _hosts_requested(driver) == {f"127.0.0.1:{server.port}"}
+    errors = [e["message"] for e in driver.get_log("browser")
+              if e["level"] == "SEVERE" and "favicon.ico" not in e["message"]]
+    assert errors == []  # no script error, no Content-Security-Policy violation
+    driver.set_window_size(WIDTH, 900)
+    _screenshot(driver, "query-page.png")
+
+
+def test_browser_yasgui_completes_the_ontology_prefixes(server: Server, browser_factory) -> None:
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    driver = browser_factory()
+    _yasgui(driver, server)
+    driver.execute_script("""const y = window.kgbuildYasgui.getTab().getYasqe();
+        y.setValue('PREFIX kg'); y.focus(); y.setCursor({line: 0, ch: 9}); y.autocomplete();""")
+    hints = WebDriverWait(driver, 10).until(lambda d: d.execute_script(
+        "return [...document.querySelectorAll('.CodeMirror-hints li')].map(li => li.textContent)"))
+    assert "kg: <https://w3id.org/kgbuild/ontology#>" in hints
+    assert _hosts_requested(driver) == {f"127.0.0.1:{server.port}"}
+
+
+def test_browser_truncated_result_says_so(server: Server, browser_factory) -> None:
+    from selenium.webdriver.common.by import By
+
+    driver = browser_factory()
+    _yasgui(driver, server)
+    rows = _run_in_yasgui(driver, "SELECT * WHERE { GRAPH ?g { ?s ?p ?o } }")
+    assert rows
+    note = driver.find_element(By.CSS_SELECTOR, "#yasgui .message.truncated")
+    assert note.is_displayed() and f"first {MAX_ROWS} rows" in note.text
+    _run_in_yasgui(driver, "SELECT ?g WHERE { GRAPH ?g { ?g a ?t } } LIMIT 3")
+    assert not note.is_displayed()  # a whole answer carries no notice
+
+
+def test_browser_article_page_fits_1280_and_breaks_no_word(server: Server, busy_article: dict,
+                                                           browser_factory) -> None:
+    driver = browser_factory()
+    driver.set_window_size(WIDTH, 900)
+    assert driver.execute_script("return window.innerWidth") <= WIDTH
+    for article in (busy_article["article"], *(r["a"] for r in server.select(
+            "SELECT DISTINCT ?a WHERE { GRAPH ?a { ?a a kg:Article } } ORDER BY ?a LIMIT 5"))):
+        driver.get(server.url("article", article))
+        overflow, wide = driver.execute_script(_TOO_WIDE)
+        assert overflow <= 0 and wide == [], (article, overflow, wide)
+        assert driver.execute_script(_BROKEN_WORDS) == [], article
+        count, clashes = driver.execute_script(_LABEL_CLASHES)
+        assert count >= 2 and clashes == 0, article
+    driver.get(server.url("article", busy_article["article"]))
+    _screenshot(driver, "article-page.png")
+
+
+def test_browser_entity_graph_labels_do_not_overlap(server: Server, browser_factory) -> None:
+    states = server.select("""SELECT ?s (COUNT(DISTINCT ?f) AS ?n) WHERE { GRAPH ?g { ?f kg:participant ?s }
+  GRAPH <https://w3id.org/kgbuild/resource/entities> { ?s a kg:State } } GROUP BY ?s ORDER BY DESC(?n) LIMIT 3""")
+    driver = browser_factory()
+    for state in states:
+        driver.get(server.url("entity", state["s"]))
+        count, clashes = driver.execute_script(_LABEL_CLASHES)
+        assert count >= 3 and clashes == 0, state
+
+
+def test_browser_timeline_of_the_seed_states(server: Server, browser_factory) -> None:
+    from selenium.webdriver.common.by import By
+
+    driver = browser_factory()
+    driver.set_window_size(WIDTH, 900)
+    one, two = SEED_STATES
+    facts = server.select(f"""SELECT DISTINCT ?f WHERE {{ GRAPH ?g {{ ?f kg:participant|kg:party|kg:host|kg:mediator
+  <{one}> . {{ ?f a kg:Meeting }} UNION {{ ?f a kg:Agreement }} }} }}""")
+    assert facts
+    driver.get(f"{server.base}/explore/timeline?" + urllib.parse.urlencode({"iri": one}))
+    marks = driver.find_elements(By.CSS_SELECTOR, "svg.kg-timeline a.mark")
+    assert len(marks) == len(facts)  # every fact is on the plot (all are dated)
+    assert driver.find_element(By.CSS_SELECTOR, "svg.kg-timeline").size["width"] > 600
+    overflow, wide = driver.execute_script(_TOO_WIDE)
+    assert overflow <= 0 and wide == []
+    _screenshot(driver, "timeline.png")
+    # The states it met with link to their pages and to the pair's timeline.
+    partner = driver.find_element(By.CSS_SELECTOR, f'table.partners a.ref.state[title="{two}"]')
+    assert "/explore/entity?iri=" in partner.get_attribute("href")
+    row = partner.find_element(By.XPATH, "./ancestor::tr")
+    row.find_element(By.CSS_SELECTOR, "a.pair").click()
+    pair = server.select(f"""SELECT DISTINCT ?f WHERE {{ GRAPH ?g {{
+  ?f kg:participant|kg:party|kg:host|kg:mediator <{one}> ; kg:participant|kg:party|kg:host|kg:mediator <{two}> .
+  {{ ?f a kg:Meeting }} UNION {{ ?f a kg:Agreement }} }} }}""")
+    assert "with=" in driver.current_url
+    assert len(driver.find_elements(By.CSS_SELECTOR, "svg.kg-timeline a.mark")) == len(pair) > 0
+    # a mark leads to the fact on its article's page
+    driver.execute_script("arguments[0].dispatchEvent(new MouseEvent('click', {bubbles: true}))",
+                          driver.find_element(By.CSS_SELECTOR, "svg.kg-timeline a.mark"))
+    target = driver.execute_script("return document.querySelector(':target') && document.querySelector(':target').id")
+    assert target and target.startswith("f-")
+
+
+def test_money_is_formatted_with_the_exact_value_in_a_tooltip(server: Server) -> None:
+    rows = server.select("""SELECT ?a WHERE { GRAPH ?a { ?f kg:value [ schema:value ?v ] FILTER(?v = 1000000000) } }
+LIMIT 1""")
+    assert rows, "the seed's $1 billion trade target is not in the store"
+    html = http(server.url("article", rows[0]["a"]))[2].decode("utf-8")
+    assert '<span class="money" title="USD 1,000,000,000">$1 billion</span>' in html
+    assert "1000000000 USD" not in html
+
+
+def test_errors_are_in_a_message_box_for_browsers(server: Server) -> None:
+    req = urllib.request.Request(server.url("article", KGR + "article/no-such-article"),
+                                 headers={"Accept": "text/html"})
+    with pytest.raises(urllib.error.HTTPError) as err:
+        urllib.request.urlopen(req, timeout=30)
+    body = err.value.read().decode("utf-8")
+    assert err.value.code == 404 and err.value.headers.get_content_type() == "text/html"
+    assert 'class="message error" role="alert"' in body and "no-such-article" in body
+    status, _, body = http(f"{server.base}/explore/timeline", {"iri": KGR + "state/nowhere"})
+    assert status == 404

@@ -10,7 +10,7 @@ from urllib.parse import quote
 
 import pyoxigraph as ox
 from flask import request
-from markupsafe import escape
+from markupsafe import Markup, escape
 
 from ..vocab import KG, KGR, RDF, RDFS, WD
 
@@ -55,6 +55,13 @@ def entity_url(iri: str) -> str:
 
 def wikidata_url(iri: str) -> str:
     return "https://www.wikidata.org/wiki/" + iri[len(WD):] if iri.startswith(WD) else iri
+
+
+def whole_words(text: str) -> Markup:
+    """Text whose hyphenated words ('2026-02-03', 'Kassym-Jomart') a browser may not break at the hyphen: lines
+    wrap at spaces only (a template filter)."""
+    return Markup(" ".join(f'<span class="w">{escape(w)}</span>' if "-" in w else str(escape(w))
+                           for w in str(text).split(" ")))
 
 
 def short_label(text: str, n: int = 26) -> str:

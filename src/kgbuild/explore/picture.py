@@ -89,8 +89,42 @@ def entity_picture(model: dict) -> str:
     return radial_svg(center, inner, list(outer.values()), edges)
 
 
+LABEL_CHARS = 26  # a node's label is cut here (the full one is its tooltip)
+CHAR_WIDTH = 6.6  # px a character at the labels' 11 px (a generous mean for sans-serif)
+LABEL_HEIGHT = 14.0
+NODE_RADIUS, CENTRE_RADIUS = 9, 14
+
+
+def _box(x: float, y: float, r: float, text: str) -> tuple[float, float, float, float]:
+    """The box a node's label takes, centred under its circle: (left, top, right, bottom)."""
+    w = len(text) * CHAR_WIDTH + 4
+    return (x - w / 2, y + r + 1, x + w / 2, y + r + 1 + LABEL_HEIGHT)
+
+
+def _overlaps(a: tuple[float, float, float, float], b: tuple[float, float, float, float]) -> bool:
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+
+
+def _clashes(nodes: list[tuple[float, float, float, str]]) -> bool:
+    """Whether any label overlaps another label or another node's circle (nodes: x, y, radius, label)."""
+    boxes = [_box(x, y, r, t) for x, y, r, t in nodes]
+    circles = [(x - r, y - r, x + r, y + r) for x, y, r, _ in nodes]
+    for i, a in enumerate(boxes):
+        for j in range(len(nodes)):
+            if j != i and (_overlaps(a, circles[j]) or (j > i and _overlaps(a, boxes[j]))):
+                return True
+    return False
+
+
 def radial_svg(center: Node, inner: list[Node], outer: list[Node], edges: list[tuple[str, str, str]]) -> str:
-    """A radial drawing: centre, inner ring, outer ring at the mean angle of its neighbours. Plain SVG."""
+    """A radial drawing: centre, inner ring, outer ring at the mean angle of its neighbours. Plain SVG.
+
+    Labels never overlap: the rings are spread out (all distances scaled from the centre, labels keeping their
+    size) until no label touches another label or a circle. The SVG scales to its container's width."""
+    # Each node once: an official can be both a fact's participant (outer) and a state's official (inner).
+    inner = list({n.id: n for n in reversed(inner) if n.id != center.id}.values())[::-1]
+    taken = {center.id} | {n.id for n in inner}
+    outer = [n for n in {n.id: n for n in outer}.values() if n.id not in taken]
     dropped = max(0, len(outer) - PICTURE_OUTER)
     degree = defaultdict(int)
     for a, b, _ in edges:
@@ -99,14 +133,12 @@ def radial_svg(center: Node, inner: list[Node], outer: list[Node], edges: list[t
     outer = sorted(outer, key=lambda n: -degree[n.id])[:PICTURE_OUTER]
     r1 = max(120.0, len(inner) * 56 / (2 * math.pi))  # ~56 px of arc a node, for its label
     r2 = max(r1 + 150, len(outer) * 48 / (2 * math.pi))
-    size = 2 * (r2 + 130)
-    cx = cy = size / 2
-    pos: dict[str, tuple[float, float]] = {center.id: (cx, cy)}
+    unit: dict[str, tuple[float, float]] = {center.id: (0.0, 0.0)}  # positions around (0, 0) before spreading
     angle: dict[str, float] = {}
     for i, n in enumerate(inner):
         a = 2 * math.pi * i / max(1, len(inner)) - math.pi / 2
         angle[n.id] = a
-        pos[n.id] = (cx + r1 * math.cos(a), cy + r1 * math.sin(a))
+        unit[n.id] = (r1 * math.cos(a), r1 * math.sin(a))
     neighbours = defaultdict(list)
     for a, b, _ in edges:
         neighbours[a].append(b)
@@ -126,11 +158,27 @@ def radial_svg(center: Node, inner: list[Node], outer: list[Node], edges: list[t
                            sum(math.cos(d - i * step) for i, (d, _) in enumerate(desired)))
         for i, (_, n) in enumerate(desired):
             a = shift + i * step
-            pos[n.id] = (cx + r2 * math.cos(a), cy + r2 * math.sin(a))
+            unit[n.id] = (r2 * math.cos(a), r2 * math.sin(a))
     nodes = [center, *inner, *(n for _, n in desired)]
+    labels = {n.id: short_label(n.label, LABEL_CHARS) for n in nodes}
+    radius = {n.id: CENTRE_RADIUS if n is center else NODE_RADIUS for n in nodes}
 
-    parts = [f'<svg class="kg-graph" viewBox="0 0 {size:.0f} {size:.0f}" width="{size:.0f}" height="{size:.0f}" '
-             f'role="img" aria-label="graph around {escape(center.label)}">',
+    scale = 1.0
+    for _ in range(40):  # distances grow, labels do not: this ends with no clash (or at 1.15**40, never reached)
+        if not _clashes([(unit[n.id][0] * scale, unit[n.id][1] * scale, radius[n.id], labels[n.id]) for n in nodes]):
+            break
+        scale *= 1.15
+    # The drawing's extent, labels included, with a margin.
+    boxes = [_box(unit[n.id][0] * scale, unit[n.id][1] * scale, radius[n.id], labels[n.id]) for n in nodes]
+    left = min(min(b[0] for b in boxes), -CENTRE_RADIUS) - 20
+    top = min(min(unit[n.id][1] * scale - radius[n.id] for n in nodes), 0) - 20
+    right = max(b[2] for b in boxes) + 20
+    bottom = max(b[3] for b in boxes) + 30
+    width, height = right - left, bottom - top
+    pos = {n.id: (unit[n.id][0] * scale - left, unit[n.id][1] * scale - top) for n in nodes}
+
+    parts = [f'<svg class="kg-graph" viewBox="0 0 {width:.0f} {height:.0f}" width="{width:.0f}" '
+             f'height="{height:.0f}" role="img" aria-label="graph around {escape(center.label)}">',
              f"<title>The graph around {escape(center.label)}</title>"]
     parts.append('<g class="edges">')
     for a, b, label in edges:
@@ -138,18 +186,19 @@ def radial_svg(center: Node, inner: list[Node], outer: list[Node], edges: list[t
             continue
         (x1, y1), (x2, y2) = pos[a], pos[b]
         cls = "edge faint" if label in ("source", "mentions") else "edge"
-        parts.append(f'<g class="{cls}"><line x1="{x1:.1f}" y1="{y1:.1f}" x2="{x2:.1f}" y2="{y2:.1f}"/>'
-                     f'<text x="{(x1 + x2) / 2:.1f}" y="{(y1 + y2) / 2:.1f}">{escape(label)}</text></g>')
+        # The role is the edge's tooltip: written on the drawing, roles would cover each other and the labels.
+        parts.append(f'<g class="{cls}" data-role="{escape(label)}"><title>{escape(label)}</title>'
+                     f'<line x1="{x1:.1f}" y1="{y1:.1f}" x2="{x2:.1f}" y2="{y2:.1f}"/></g>')
     parts.append("</g><g class=\"nodes\">")
     for n in nodes:
         x, y = pos[n.id]
-        r = 14 if n is center else 9
+        r = radius[n.id]
         colour = COLOURS.get(n.kind, COLOURS["entity"])
         parts.append(f'<a href="{escape(n.href)}" class="node {n.kind}"><title>{escape(n.label)} ({n.kind})</title>'
                      f'<circle cx="{x:.1f}" cy="{y:.1f}" r="{r}" fill="{colour}"/>'
-                     f'<text x="{x:.1f}" y="{y + r + 12:.1f}">{escape(short_label(n.label))}</text></a>')
+                     f'<text x="{x:.1f}" y="{y + r + 12:.1f}">{escape(labels[n.id])}</text></a>')
     parts.append("</g>")
     if dropped:
-        parts.append(f'<text class="note" x="10" y="{size - 10:.0f}">{dropped} more not drawn</text>')
+        parts.append(f'<text class="note" x="10" y="{height - 10:.0f}">{dropped} more not drawn</text>')
     parts.append("</svg>")
     return "".join(parts)

@@ -156,3 +156,38 @@ def recent_articles(page: int, size: int = 50) -> list[dict[str, str]]:
   {{ SELECT ?a ?d WHERE {{ GRAPH ?a {{ ?a schema:datePublished ?d }} }}
      ORDER BY DESC(?d) ?a LIMIT {size + 1} OFFSET {page * size} }}
   GRAPH ?a {{ ?a schema:headline ?h }} }} ORDER BY DESC(?d) ?a""")
+
+
+TIMELINE_FACTS = 2000  # facts on a timeline page
+_PARTIES = "kg:participant|kg:party|kg:host|kg:mediator"
+
+
+def timeline_facts(state: str, other: str | None = None) -> list[dict[str, str]]:
+    """Meetings and agreements `state` takes part in (with `other` too, when given): fact, article, kind, the
+    fact's date else its article's, label, status."""
+    pair = f"?f {_PARTIES} <{other}> ." if other else ""
+    return select(f"""SELECT ?f ?g ?kind ?when ?dated ?label ?status WHERE {{
+  {{ SELECT DISTINCT ?f ?g WHERE {{ GRAPH ?g {{ ?f {_PARTIES} <{state}> . {pair} }} }} }}
+  GRAPH ?g {{
+    {{ ?f a kg:Meeting BIND("meeting" AS ?kind) }} UNION {{ ?f a kg:Agreement BIND("agreement" AS ?kind) }}
+    OPTIONAL {{ ?f kg:date ?date }} OPTIONAL {{ ?g schema:datePublished ?pub }}
+    OPTIONAL {{ ?f rdfs:label ?label }} OPTIONAL {{ ?f kg:status ?status }}
+  }}
+  BIND(COALESCE(STR(?date), SUBSTR(STR(?pub), 1, 10)) AS ?when)
+  BIND(BOUND(?date) AS ?dated)
+}} ORDER BY ?when ?f LIMIT {TIMELINE_FACTS}""")
+
+
+def partners(state: str) -> list[dict[str, str]]:
+    """The states that meet or agree with `state`: how often, first and last date."""
+    return select(f"""SELECT ?o ?l (COUNT(DISTINCT ?m) AS ?meetings) (COUNT(DISTINCT ?a) AS ?agreements)
+  (MIN(?when) AS ?first) (MAX(?when) AS ?last) WHERE {{
+  {{ SELECT DISTINCT ?f ?g ?o WHERE {{
+     GRAPH ?g {{ ?f {_PARTIES} <{state}> ; {_PARTIES} ?o FILTER(?o != <{state}>) }} }} }}
+  GRAPH <{ENTITIES_GRAPH}> {{ ?o a kg:State ; rdfs:label ?l }}
+  GRAPH ?g {{
+    {{ ?f a kg:Meeting BIND(?f AS ?m) }} UNION {{ ?f a kg:Agreement BIND(?f AS ?a) }}
+    OPTIONAL {{ ?f kg:date ?date }} OPTIONAL {{ ?g schema:datePublished ?pub }}
+  }}
+  BIND(COALESCE(STR(?date), SUBSTR(STR(?pub), 1, 10)) AS ?when)
+}} GROUP BY ?o ?l ORDER BY DESC(COUNT(DISTINCT ?m) + COUNT(DISTINCT ?a)) ?l LIMIT 300""")

@@ -7,14 +7,22 @@ from flask import Blueprint, Response, redirect, render_template, request, url_f
 from markupsafe import Markup
 
 from ..vocab import KG
-from . import queries
+from . import queries, timeline, yasgui
 from .article import article_model, shacl_status
-from .display import TYPE, Ref, article_url
+from .display import TYPE, Ref, article_url, whole_words
 from .entity import entity_model
 from .http import fail, html, iri_arg, literal
 from .picture import article_picture, entity_picture
 
 blueprint = Blueprint("explore", __name__, url_prefix="/explore")
+
+
+blueprint.add_app_template_filter(whole_words, "whole_words")
+
+
+@blueprint.app_context_processor
+def _query_page_config() -> dict:
+    return {"yasgui_config": yasgui.config}
 
 
 @blueprint.route("/")
@@ -78,3 +86,25 @@ def picture() -> Response:
         svg = entity_picture(model)
     svg = svg.replace("<svg ", '<svg xmlns="http://www.w3.org/2000/svg" ', 1)
     return Response(svg, content_type="image/svg+xml; charset=utf-8")
+
+
+@blueprint.route("/timeline")
+def timeline_page() -> Response:
+    """Meetings and agreements of a state (?iri=S), or of a pair (&with=T), over time; and whom it met."""
+    iri = iri_arg()
+    other = iri_arg("with") if request.args.get("with") else None
+    names = queries.labels({iri} | ({other} if other else set()))
+    if iri not in names or (other and other not in names):
+        fail(404, f"no state <{other if iri in names else iri}> in the store")
+    facts = timeline.items(queries.timeline_facts(iri, other))
+    title = f"{names[iri]} and {names[other]}" if other else names[iri]
+    ctx = {
+        "iri": iri, "other": other, "label": names[iri], "other_label": names.get(other or ""),
+        "state": Ref.of(iri, names[iri], "state"),
+        "other_state": Ref.of(other, names[other], "state") if other else None,
+        "facts": facts, "meetings": sum(f.kind == "meeting" for f in facts),
+        "agreements": sum(f.kind == "agreement" for f in facts), "limit": queries.TIMELINE_FACTS,
+        "plot": timeline.plot(facts, f"Meetings and agreements of {title} over time"),
+        "partners": [] if other else timeline.partners(queries.partners(iri)),
+    }
+    return html(render_template("explore_timeline.html", title=f"Timeline: {title}", **ctx))
