@@ -18,7 +18,16 @@ from click.testing import CliRunner
 from conftest import ROOT, shared_path
 
 from kgbuild.cli import main
-from kgbuild.link import LINKS_GRAPH, Entity, Item, WikidataClient, choose, link_report, unlinked_entities
+from kgbuild.link import (
+    LINKS_GRAPH,
+    Entity,
+    Item,
+    Offline,
+    WikidataClient,
+    choose,
+    link_report,
+    unlinked_entities,
+)
 from kgbuild.store import Store
 from kgbuild.vocab import ENTITIES_GRAPH, KG, KGR, OWL, PROV, RDF, RDFS, SCHEMA, WD
 
@@ -28,12 +37,21 @@ FIXTURES = ROOT / "tests" / "fixtures" / "wikidata"
 # -- a loopback Wikidata API replaying recorded answers -----------------------------------------------------------
 class Replay(BaseHTTPRequestHandler):
     requests: list[dict] = []
+    throttle = 0  # answer this many next requests 429 Too Many Requests, Retry-After: 1
+    lagged = 0  # and then this many with the API's maxlag error, Retry-After: 1
 
     def do_GET(self) -> None:  # noqa: N802 - http.server's name
         url = urllib.parse.urlparse(self.path)
         params = dict(urllib.parse.parse_qsl(url.query))
-        Replay.requests.append(params)
-        if url.path != "/w/api.php" or params.get("format") != "json":
+        Replay.requests.append({**params, "_at": time.monotonic()})
+        if Replay.throttle:
+            Replay.throttle -= 1
+            self._send(429, {"error": {"code": "ratelimited", "info": "too many requests"}}, {"Retry-After": "1"})
+        elif Replay.lagged:
+            Replay.lagged -= 1
+            self._send(200, {"error": {"code": "maxlag", "info": "Waiting for a database server: 6 seconds lagged"}},
+                       {"Retry-After": "1", "X-Database-Lag": "6"})
+        elif url.path != "/w/api.php" or params.get("format") != "json":
             self._send(404, {"error": {"code": "badpath", "info": url.path}})
         elif params.get("action") == "wbsearchentities":
             name = re.sub(r"[^a-z0-9]+", "-", params["search"].lower()).strip("-")
@@ -50,9 +68,11 @@ class Replay(BaseHTTPRequestHandler):
         else:
             self._send(200, {"error": {"code": "badvalue", "info": "unknown action"}})
 
-    def _send(self, status: int, body: dict) -> None:
+    def _send(self, status: int, body: dict, headers: dict | None = None) -> None:
         data = json.dumps(body).encode()
         self.send_response(status)
+        for name, value in (headers or {}).items():
+            self.send_header(name, value)
         self.send_header("Content-Type", "application/json; charset=utf-8")
         self.send_header("Content-Length", str(len(data)))
         self.end_headers()
@@ -67,7 +87,7 @@ def api():
     server = ThreadingHTTPServer(("127.0.0.1", 0), Replay)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    Replay.requests = []
+    Replay.requests, Replay.throttle, Replay.lagged = [], 0, 0
     yield f"http://127.0.0.1:{server.server_address[1]}/w/api.php"
     server.shutdown()
     server.server_close()
@@ -162,6 +182,38 @@ def test_link_online_replayed(api: str, tmp_path: Path) -> None:
     assert _links(tmp_path / "s") == EXPECTED
     store = Store(tmp_path / "s", read_only=True)
     assert len(list(store.quads(LINKS_GRAPH))) == len(EXPECTED)
+
+
+def test_link_online_follows_the_api_etiquette(api: str, tmp_path: Path) -> None:
+    """maxlag on every request; a 429 and a maxlag error waited out for their Retry-After, then retried; the
+    candidates of all entities fetched together, 50 ids to a wbgetentities request."""
+    _store(tmp_path / "s")
+    Replay.throttle, Replay.lagged = 1, 1
+    result = CliRunner().invoke(main, ["link", "--online", "--api", api, "--store", str(tmp_path / "s"),
+                                       "--cache", str(tmp_path / "cache.json"), "--rate", "100"])
+    assert result.exit_code == 0, result.output
+    assert _links(tmp_path / "s") == EXPECTED  # the refused requests were asked again
+    asked = Replay.requests
+    assert all(r["maxlag"] == "5" for r in asked)
+    # the first request got 429, its retry the maxlag error, the next one an answer: each a second after the last
+    assert asked[0] == {**asked[1], "_at": asked[0]["_at"]} == {**asked[2], "_at": asked[0]["_at"]}
+    assert asked[1]["_at"] - asked[0]["_at"] >= 0.95 and asked[2]["_at"] - asked[1]["_at"] >= 0.95
+    batches = [r["ids"].split("|") for r in asked if r.get("action") == "wbgetentities"]
+    ids = {q for b in batches for q in b}
+    assert all(len(b) <= 50 for b in batches) and sum(map(len, batches)) == len(ids)  # no id asked twice
+    assert len(batches) == -(-len(ids) // 50)  # as few requests as 50 to a request allows
+    searches = [r for r in asked if r.get("action") == "wbsearchentities"]
+    assert len(ids) > len(batches) and len(searches) > len(batches)  # more than one entity's candidates a batch
+
+
+def test_rate_limited_for_good_is_one_line(api: str, tmp_path: Path) -> None:
+    _store(tmp_path / "s")
+    Replay.throttle = 100
+    client = WikidataClient(api, None, rate=100)
+    client.RETRIES = 2
+    with pytest.raises(Offline, match="answered HTTP 429"):
+        client.search("Georgia")
+    assert client.requests == 3 and client.retries == 2
 
 
 def test_no_link_from_a_shared_name() -> None:

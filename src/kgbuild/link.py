@@ -23,6 +23,7 @@ cached in a JSON file (default <store>/wikidata-cache.json), so a second run mak
 
 from __future__ import annotations
 
+import email.utils
 import json
 import re
 import time
@@ -59,10 +60,16 @@ class Offline(Exception):
 
 # -- the API client ----------------------------------------------------------------------------------------------
 class WikidataClient:
-    """GET requests to the MediaWiki API, answered from a JSON cache when it can, at most `rate` a second."""
+    """GET requests to the MediaWiki API as Wikidata's API etiquette asks: at most `rate` a second, `maxlag` on each
+    request, a 429 or 503 (and a maxlag error) waited out for its Retry-After (or a doubling back-off) and retried,
+    entities fetched 50 to a request. Answers are kept in a JSON cache, so a second run asks nothing."""
+
+    BATCH = 50  # ids in one wbgetentities request (the API's limit for clients without the bot right)
+    RETRIES = 5
+    MAX_WAIT = 120.0  # seconds; a longer Retry-After is capped here
 
     def __init__(self, api: str = DEFAULT_API, cache: Path | None = None, rate: float = 5.0,
-                 timeout: float = 20.0) -> None:
+                 timeout: float = 20.0, maxlag: int = 5) -> None:
         self.api = api
         self.cache_path = cache
         self.cache: dict[str, object] = {}
@@ -73,33 +80,62 @@ class WikidataClient:
                 self.cache = {}
         self.interval = 1.0 / rate if rate > 0 else 0.0
         self.timeout = timeout
+        self.maxlag = maxlag
         self.requests = 0
+        self.retries = 0
         self._last = 0.0
 
     def get(self, **params: str) -> dict:
         params = {**params, "format": "json"}
-        key = urllib.parse.urlencode(sorted(params.items()))
+        key = urllib.parse.urlencode(sorted(params.items()))  # the cache key: the question, not how it was asked
         if key in self.cache:
             return self.cache[key]
-        wait = self._last + self.interval - time.monotonic()
-        if wait > 0:
-            time.sleep(wait)
-        self._last = time.monotonic()
-        request = urllib.request.Request(f"{self.api}?{key}", headers={"User-Agent": USER_AGENT,
-                                                                      "Accept": "application/json"})
-        self.requests += 1
-        try:
-            with urllib.request.urlopen(request, timeout=self.timeout) as resp:
-                data = json.loads(resp.read().decode("utf-8"))
-        except urllib.error.HTTPError as exc:
-            raise Offline(f"the Wikidata API at {self.api} answered HTTP {exc.code}") from None
-        except (urllib.error.URLError, OSError, ValueError) as exc:
-            reason = getattr(exc, "reason", exc)
-            raise Offline(f"cannot reach the Wikidata API at {self.api} ({reason})") from None
-        if "error" in data:
-            raise Offline(f"the Wikidata API at {self.api} refused the request: {data['error'].get('info', '')}")
+        data = self._fetch(f"{self.api}?{key}&maxlag={self.maxlag}")
         self.cache[key] = data
         return data
+
+    def _fetch(self, url: str) -> dict:
+        for attempt in range(self.RETRIES + 1):
+            wait = self._last + self.interval - time.monotonic()
+            if wait > 0:
+                time.sleep(wait)
+            self._last = time.monotonic()
+            request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT, "Accept": "application/json"})
+            self.requests += 1
+            try:
+                with urllib.request.urlopen(request, timeout=self.timeout) as resp:
+                    data = json.loads(resp.read().decode("utf-8"))
+                    headers = resp.headers
+            except urllib.error.HTTPError as exc:
+                if exc.code in (429, 503) and attempt < self.RETRIES:  # too many requests, or the servers are busy
+                    self._back_off(exc.headers, attempt)
+                    continue
+                raise Offline(f"the Wikidata API at {self.api} answered HTTP {exc.code}") from None
+            except (urllib.error.URLError, OSError, ValueError) as exc:
+                reason = getattr(exc, "reason", exc)
+                raise Offline(f"cannot reach the Wikidata API at {self.api} ({reason})") from None
+            error = data.get("error") if isinstance(data, dict) else None
+            if error and error.get("code") == "maxlag" and attempt < self.RETRIES:  # replication lags: wait
+                self._back_off(headers, attempt)
+                continue
+            if error:
+                raise Offline(f"the Wikidata API at {self.api} refused the request: {error.get('info', '')}")
+            return data
+        raise Offline(f"the Wikidata API at {self.api} kept asking to wait; try again later")  # pragma: no cover
+
+    def _back_off(self, headers: object, attempt: int) -> None:
+        """Sleep for the answer's Retry-After (seconds or an HTTP date), else 1, 2, 4 ... seconds."""
+        wait = float(2 ** attempt)
+        value = headers.get("Retry-After") if headers is not None else None
+        if value:
+            try:
+                wait = float(value)
+            except ValueError:
+                when = email.utils.parsedate_to_datetime(value)
+                if when is not None:
+                    wait = when.timestamp() - time.time()
+        self.retries += 1
+        time.sleep(min(max(wait, 0.0), self.MAX_WAIT))
 
     def save(self) -> None:
         if self.cache_path:
@@ -113,15 +149,23 @@ class WikidataClient:
                         limit=str(limit))
         return [hit["id"] for hit in data.get("search", [])]
 
-    def entities(self, ids: list[str]) -> dict[str, Item]:
+    def entities(self, ids: Iterable[str]) -> dict[str, Item]:
+        """The items of `ids`: those not cached yet asked for 50 to a request; each item is cached on its own."""
+        wanted = sorted(set(ids))
+        missing = [q for q in wanted if f"entity:{q}" not in self.cache]
+        for i in range(0, len(missing), self.BATCH):
+            chunk = missing[i:i + self.BATCH]
+            query = urllib.parse.urlencode(sorted({"action": "wbgetentities", "ids": "|".join(chunk),
+                                                   "props": "labels|aliases|claims", "languages": "en",
+                                                   "format": "json"}.items()))
+            data = self._fetch(f"{self.api}?{query}&maxlag={self.maxlag}")
+            for qid in chunk:
+                self.cache[f"entity:{qid}"] = data.get("entities", {}).get(qid, {"id": qid, "missing": ""})
         out: dict[str, Item] = {}
-        for i in range(0, len(ids), 50):
-            chunk = sorted(set(ids[i:i + 50]))
-            data = self.get(action="wbgetentities", ids="|".join(chunk), props="labels|aliases|claims",
-                            languages="en")
-            for qid, raw in data.get("entities", {}).items():
-                if "missing" not in raw:
-                    out[qid] = Item.of(raw)
+        for qid in wanted:
+            raw = self.cache[f"entity:{qid}"]
+            if "missing" not in raw:
+                out[qid] = Item.of(raw)
         return out
 
 
@@ -327,14 +371,18 @@ class LinkResult:
 
 
 def reconcile(entities: list[Entity], client: WikidataClient, *, echo=None) -> LinkResult:  # noqa: ANN001
-    links: dict[str, str] = {}
-    reasons: dict[str, str] = {}
+    """Search every entity's names, fetch all their candidates at once (50 to a request), then choose."""
+    candidates: dict[str, list[str]] = {}
     for e in entities:
         ids: list[str] = []
         for text in _search_names(e):
             ids += [q for q in client.search(text) if q not in ids]
-        items = list(client.entities(ids).values()) if ids else []
-        qid, why = choose(e, items)
+        candidates[e.iri] = ids
+    items = client.entities(q for ids in candidates.values() for q in ids)
+    links: dict[str, str] = {}
+    reasons: dict[str, str] = {}
+    for e in entities:
+        qid, why = choose(e, [items[q] for q in sorted(set(candidates[e.iri])) if q in items])
         reasons[e.iri] = why
         if qid:
             links[e.iri] = qid
