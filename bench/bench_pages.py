@@ -8,7 +8,8 @@ Without --store it builds a store from the first N articles of ../shared/article
 kept-alive connection, the whole answer of each page (first request discarded as warm-up):
   * the article page of the article with the most meetings and agreements, and of a sample of other articles;
   * the entity page of the United States (the busiest state), of the busiest official, and of a place;
-  * the graph picture (SVG) of the United States.
+  * the graph picture (SVG) of the United States;
+  * the timeline of the United States, and of the United States and the state it meets most.
 Prints median, 90th percentile and maximum per page; exits 1 when a median exceeds --limit-ms (default 300).
 """
 
@@ -98,6 +99,13 @@ GROUP BY ?a ORDER BY DESC(?n) LIMIT 1""")
     if us:
         out.append(("entity, United States", page("entity", us[0]["s"])))
         out.append(("graph.svg, United States", page("graph.svg", us[0]["s"])))
+        out.append(("timeline, United States", page("timeline", us[0]["s"])))
+        state = us[0]["s"]
+        partner = client.select(f"""SELECT ?o (COUNT(DISTINCT ?f) AS ?n) WHERE {{ GRAPH ?g {{
+  ?f kg:participant|kg:party <{state}> , ?o FILTER(?o != <{state}>) }} }} GROUP BY ?o ORDER BY DESC(?n) LIMIT 1""")
+        if partner:
+            out.append((f"timeline, United States and its busiest partner ({partner[0]['n']} facts)",
+                        page("timeline", state) + "&" + urllib.parse.urlencode({"with": partner[0]["o"]})))
     official = client.select("""SELECT ?p (COUNT(DISTINCT ?g) AS ?n) WHERE { GRAPH ?g { ?p kg:represents ?s } }
 GROUP BY ?p ORDER BY DESC(?n) LIMIT 1""")
     if official:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import sys
 
 from conftest import ROOT, shared_path
 
@@ -10,6 +11,7 @@ from conftest import ROOT, shared_path
 def _tool():
     spec = importlib.util.spec_from_file_location("readme_examples", ROOT / "tools" / "readme_examples.py")
     module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # its dataclasses look their module up there
     spec.loader.exec_module(module)
     return module
 
