@@ -12,13 +12,12 @@ import pyoxigraph as ox
 from flask import request
 from markupsafe import Markup
 
+from ..resources import ontology_dir
 from ..vocab import OWL, RDF, RDFS
 
 
 def _ontology_file() -> Path:
-    from ..gazetteer import mappings_dir
-
-    return mappings_dir().parent / "ontology" / "kgbuild.ttl"
+    return ontology_dir() / "kgbuild.ttl"
 
 
 @functools.lru_cache(maxsize=1)
