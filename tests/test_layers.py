@@ -19,7 +19,7 @@ SRC = Path(__file__).resolve().parent.parent / "src" / "kgbuild"
 
 # Lowest first; a module may import modules of its own layer or of lower ones, never of a higher one.
 LAYERS: list[tuple[str, set[str]]] = [
-    ("records and data", {"records", "vocab", "yamlfile", "normalize", "resources", "formats"}),
+    ("records and data", {"records", "vocab", "yamlfile", "normalize", "resources", "formats", "sparql_syntax"}),
     ("gazetteers", {"gazetteer"}),
     ("reader", {"reader"}),
     ("annotate", {"annotate"}),
