@@ -3,7 +3,8 @@
 
     python tools/build_gazetteers.py [--wikidata ../shared/wikidata]
 
-Inputs: countries.csv and office-holders-2022.csv (see SOURCES.md), mappings/gazetteers/overrides.yaml.
+Inputs: countries.csv and office-holders.csv (see SOURCES.md), mappings/gazetteers/overrides.yaml and offices.yaml
+(the kinds of office, and our titles for them).
 Outputs (committed, so a build never needs these inputs): states.yaml, places.yaml, organizations.yaml,
 positions.csv, holders.csv.
 """
@@ -96,38 +97,102 @@ def build_places(states: list[dict], overrides: dict) -> list[dict]:
     return sorted(places.values(), key=lambda p: p["id"])
 
 
+# Titles of the 2022 table's heads as our vocabulary writes them.
 TITLE_FIXES = {"prime minister": "Prime Minister", "president": "President", "federal chancellor": "Chancellor",
                "emir": "Emir", "monarch": "Monarch", "premier": "Premier"}
+KIND_ORDER = ("head", "foreign", "defence", "finance", "economy", "trade")
+WORLD_LEADERS = "world-leaders-2021"  # the rows of office-holders-2022.csv, whose positions the gazetteer had first
 
 
-def build_positions(holders_rows: list[dict], states: list[dict], overrides: dict) -> tuple[list[dict], list[dict]]:
+def load_offices(path: Path):
+    sys.path.insert(0, str(ROOT / "src"))
+    from kgbuild import gazetteer, yamlfile
+
+    data = yamlfile.load(path)
+    return gazetteer.Offices.from_data(data), data
+
+
+def title_of(label: str, kinds: frozenset, state: str, data: dict) -> str:
+    """Our title for a position: the word of a head's office, or the kind's title (as the state writes it)."""
+    minister = [k for k in KIND_ORDER if k in kinds and k != "head"]
+    if minister:
+        return data["by_state"].get(state, {}).get(minister[0]) or data["titles"][minister[0]]
+    low = label.lower()
+    for word in sorted(data["heads"], key=len, reverse=True):
+        if low.startswith(word):
+            return data["heads"][word]
+    raw = label.split(" of ")[0]
+    return TITLE_FIXES.get(raw.lower(), raw[:1].upper() + raw[1:])
+
+
+def state_qids(states: list[dict], countries: list[dict]) -> dict[str, str]:
+    """Every QID a source gives a state of the gazetteer, to its id: the table names the Netherlands Q55 and
+    Denmark Q756617 where we have Q29999 and Q35. A state's own QID, and a historical state's, come first."""
     by_qid = {s["qid"]: s["id"] for s in states if s["qid"]}
+    by_iso = {s["iso2"]: s["id"] for s in states if s["iso2"]}
+    for row in countries:
+        if row["iso2"] not in by_iso:
+            continue
+        others = [row[c] for c in ("qid_country_codes", "qid_rigour", "qid_world_leaders_2021", "qid_conzept")]
+        for qid in [*others, *row["rigour_other_qids"].split(";")]:
+            if qid:
+                by_qid.setdefault(qid, by_iso[row["iso2"]])
+    return by_qid
+
+
+def build_positions(rows: list[dict], states: list[dict], countries: list[dict], overrides: dict,
+                    offices_path: Path) -> tuple[list[dict], list[dict]]:
+    offices, data = load_offices(offices_path)
+    by_qid = state_qids(states, countries)
     ids = {s["id"] for s in states}
 
     def state_id(code: str) -> str:
         return code.lower() if code.lower() in ids else code
 
+    def kind(kinds: frozenset) -> str:
+        return "+".join(k for k in KIND_ORDER if k in kinds)
+
     positions: dict[tuple[str, str], dict] = {}
+    rank: dict[tuple[str, str], tuple] = {}  # which position of a (state, title) the gazetteer keeps
+    seen: dict[tuple[str, str], set[str]] = {}
     holders: dict[tuple, dict] = {}
-    for r in holders_rows:
-        state = by_qid.get(r["countryid"])
-        label = r["positionLabel"]
-        if not state or " of " not in label:
-            continue
-        raw = label.split(" of ")[0]
-        title = TITLE_FIXES.get(raw.lower(), raw[:1].upper() + raw[1:])
-        positions[(state, title)] = {"state": state, "title": title, "label": label, "qid": r["position"]}
-        h = {"state": state, "title": title, "name": r["officeholderLabel"], "qid": r["officeholder"],
-             "start": r["start_year"], "end": r["end_year"]}
-        holders[(state, title, h["qid"], h["start"])] = h
+    for r in rows:
+        state = by_qid.get(r["country_qid"])
+        if not state or not r["holder_qid"]:
+            continue  # a territory or a state of the past that the gazetteer does not have
+        label = r["position_label"]
+        # Every row is an office of the table's kinds: a "Minister of State" here is Monaco's head of government.
+        kinds = offices.kinds_of(label) - {"lesser"}
+        title = title_of(label, kinds, state, data)
+        key = (state, title)
+        seen.setdefault(key, set()).add(r["position_qid"])
+        order = (WORLD_LEADERS in r["source"], r["start_date"][:4])
+        if key not in rank or order > rank[key]:
+            rank[key] = order
+            positions[key] = {"state": state, "title": title, "label": label, "qid": r["position_qid"]}
+        h = {"state": state, "title": title, "name": r["holder_label"], "qid": r["holder_qid"],
+             "start": r["start_date"], "end": r["end_date"], "position": r["position_qid"], "kind": kind(kinds)}
+        holders.setdefault((state, title, h["qid"], h["start"]), h)
+    # A title that names several positions of a state ("Finance Minister" of Nigeria: finance, or budget and
+    # planning) links none, unless the 2022 table of heads named it: the item would be a guess.
+    for key, qids in seen.items():
+        if len(qids) > 1 and not rank[key][0]:
+            del positions[key]
     for p in overrides.get("positions", []):
         state = state_id(p["state"])
         positions[(state, p["title"])] = {"state": state, "title": p["title"], "label": p["label"], "qid": p["qid"]}
     for o in overrides.get("holders", []):
         state = state_id(o["state"])
-        h = {"state": state, "title": o["title"], "name": o["name"], "qid": o["qid"],
-             "start": str(o.get("start") or ""), "end": str(o.get("end") or "")}
-        holders[(state, h["title"], h["qid"], h["start"])] = h  # an override closes the table's open term
+        start, end = str(o.get("start") or ""), str(o.get("end") or "")
+        same = [k for k, h in holders.items() if k[:3] == (state, o["title"], o["qid"]) and h["start"][:4] == start]
+        if same:  # the table's term, with its exact dates; the override closes it where the table has it open
+            for k in same:
+                holders[k]["end"] = holders[k]["end"] or end
+            continue
+        pos = positions.get((state, o["title"]))
+        holders[(state, o["title"], o["qid"], start)] = {
+            "state": state, "title": o["title"], "name": o["name"], "qid": o["qid"], "start": start, "end": end,
+            "position": pos["qid"] if pos else "", "kind": kind(offices.kinds_of(o["title"]))}
     # "King", "Queen": the office the table calls "Monarch", where the state has no position of that title itself.
     for office, aliases in (overrides.get("title_aliases") or {}).items():
         for (state, title), pos in list(positions.items()):
@@ -153,10 +218,11 @@ def main() -> int:
     out.mkdir(parents=True, exist_ok=True)
     overrides = yaml.safe_load(args.overrides.read_text(encoding="utf-8"))
     countries = list(csv.DictReader((args.wikidata / "countries.csv").open(encoding="utf-8")))
-    holders_rows = list(csv.DictReader((args.wikidata / "office-holders-2022.csv").open(encoding="utf-8")))
+    holders_rows = list(csv.DictReader((args.wikidata / "office-holders.csv").open(encoding="utf-8")))
     states = build_states(countries, overrides)
     places = build_places(states, overrides)
-    positions, holders = build_positions(holders_rows, states, overrides)
+    offices = args.overrides.parent / "offices.yaml"
+    positions, holders = build_positions(holders_rows, states, countries, overrides, offices)
     header = "# Generated by tools/build_gazetteers.py from the sources in SOURCES.md; edit overrides.yaml instead.\n"
     for name, data in (("states", states), ("places", places), ("organizations", overrides["organizations"])):
         text = yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=120)

@@ -433,7 +433,7 @@ class Annotator:
             if not title:
                 continue
             if not state:
-                holder = self._holder_by_name(name)
+                holder = self._holder_by_name(name, article.reference_date)
                 state = holder.state if holder else None
             if rule.get("state_from") == "previous" and previous and not state:
                 if rule.get("adjacent") and self._counterparts(previous["title"], title):
@@ -559,8 +559,10 @@ class Annotator:
             return self.as_of(self.capital_key.get(key), tok.doc.user_data.get("ref"))
         return None
 
-    def _holder_by_name(self, name: str) -> gaz.HolderEntry | None:
-        matches = {h.state: h for h in self.gaz.holders if h.name == name}
+    def _holder_by_name(self, name: str, day: dt.date | None = None) -> gaz.HolderEntry | None:
+        # The term of the one state whose office a person of this name holds on the article's day (the table's
+        # name matching: accents, honorifics, "Hillary Rodham Clinton"); None when no state or several.
+        matches = {h.state: h for h in self.gaz.terms(name, day)}
         return next(iter(matches.values())) if len(matches) == 1 else None
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import re
 
 import pyoxigraph as ox
 
@@ -109,7 +108,7 @@ class Mapper:
         if article.url:
             g.add(art, SCHEMA + "url", ox.Literal(article.url))
         g.add(art, KG + "text", ox.Literal(article.text))
-        year = article.date.year if article.date else None
+        day = article.reference_date
 
         for state in facts.states:
             g.add(art, SCHEMA + "mentions", self._state(g, state))
@@ -119,13 +118,13 @@ class Mapper:
                 g.add(art, KG + "dateline", self._place(g, place))
         officials = {o.key: o for o in facts.annotated.officials}
         for o in facts.annotated.officials:
-            self._official(g, o, art, year)
+            self._official(g, o, art, day)
         for org in dict.fromkeys(m.key for m in facts.annotated.mentions if m.kind == "org" and m.key):
             g.add(art, SCHEMA + "mentions", self._organization(g, org))
         counter = 0
         for m in facts.meetings:
             counter += 1
-            self._meeting(g, m, event_iri(article.key, counter), art, officials, iri, year)
+            self._meeting(g, m, event_iri(article.key, counter), art, officials, iri, day)
         counter = 0
         for a in facts.agreements:
             counter += 1
@@ -150,20 +149,20 @@ class Mapper:
             g.describe(node, KG + "inState", self._state(g, entry.state))
         return node
 
-    def person_iri(self, o: Official, year: int | None) -> str:
+    def person_iri(self, o: Official, day: dt.date | None) -> str:
         """People are keyed by name, and by Wikidata item when linked: the George Bush of 1987 and of 2003 differ."""
-        qid = self._person_qid(o, year)
+        qid = self._person_qid(o, day)
         return person_iri(f"{o.key}-{qid.lower()}" if qid else o.key)
 
-    def _person_qid(self, o: Official, year: int | None) -> str | None:
-        """The office holder of the article's year whose name is this official's; None when the data can't decide."""
-        if not (o.state and o.title and year):
+    def _person_qid(self, o: Official, day: dt.date | None) -> str | None:
+        """The one office holder of this name in office on the article's day, of the official's state when the text
+        gave one and of an office its title can name; None when the table knows none or several."""
+        if not day:
             return None
-        named = [h for h in self.gaz.holders_at(o.state, o.title, year) if h.qid and _same_name(h.name, o.name)]
-        return named[0].qid if len({h.qid for h in named}) == 1 else None
+        return self.gaz.holder_index.person(o.name, day, o.state, o.title)
 
-    def _official(self, g: GraphBuilder, o: Official, art: ox.NamedNode, year: int | None) -> None:
-        node = _n(self.person_iri(o, year))
+    def _official(self, g: GraphBuilder, o: Official, art: ox.NamedNode, day: dt.date | None) -> None:
+        node = _n(self.person_iri(o, day))
         g.describe(node, RDF + "type", _n(KG + "Official"))
         g.describe(node, RDF + "type", _n(SCHEMA + "Person"))
         g.describe(node, RDFS + "label", _en(o.name))
@@ -189,7 +188,7 @@ class Mapper:
             else:
                 g.describe(pos, RDFS + "label", _en(o.title))
             self._evidence(g, pos, art, o.mentions[0][0], o.mentions[0][1], o.rule, g.graph.value)
-        qid = self._person_qid(o, year)
+        qid = self._person_qid(o, day)
         if qid:
             g.describe(node, OWL + "sameAs", _n(WD + qid))
         start, end = o.mentions[0]
@@ -204,7 +203,7 @@ class Mapper:
 
     # -- events ---------------------------------------------------------------------------------
     def _meeting(self, g: GraphBuilder, m: Meeting, iri: str, art: ox.NamedNode, officials: dict[str, Official],
-                 article: str, year: int | None) -> None:
+                 article: str, day: dt.date | None) -> None:
         node = _n(iri)
         g.add(node, RDF + "type", _n(KG + "Meeting"))
         if m.kind == "visit":
@@ -218,7 +217,7 @@ class Mapper:
             g.add(node, KG + "participant", self._state(g, s))
         for p in m.people:
             if p in officials:
-                g.add(node, KG + "participant", _n(self.person_iri(officials[p], year)))
+                g.add(node, KG + "participant", _n(self.person_iri(officials[p], day)))
         if m.host:
             g.add(node, KG + "host", self._state(g, m.host))
         if m.place:
@@ -292,13 +291,3 @@ def _entity(g: GraphBuilder, iri: str, cls: str, entry: object | None) -> ox.Nam
 def _decimal(amount: float) -> str:
     text = f"{amount:.2f}".rstrip("0").rstrip(".")
     return text if "." in text else text + ".0"
-
-
-REGNAL = re.compile(r"\s+(?:[IVX]+|Jr\.?|Sr\.?)$")
-
-
-def _same_name(a: str, b: str) -> bool:
-    """Same surname, ignoring accents and regnal numbers: "Elizabeth II" and "Elizabeth", "Müller" and "Muller"."""
-    def last(name: str) -> str:
-        return slug(REGNAL.sub("", name.strip())).split("-")[-1]
-    return bool(a.strip() and b.strip()) and last(a) == last(b)
