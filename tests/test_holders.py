@@ -79,6 +79,10 @@ def test_a_surname_alone_needs_a_title_of_a_known_kind(index: gaz.HolderIndex) -
     # a longer name whose first name differs ("Elizabeth" for "Liz"): the surname, with the state and the office
     assert qids(index.terms("Elizabeth Kemp", D("2022-01-21"), state="gb", title="Foreign Secretary")) == {"Q10"}
     assert index.terms("Elizabeth Kemp", D("2022-01-21"), title="Foreign Secretary") == []
+    # a link from a surname needs the state, or a surname no one else in the table bears
+    assert index.person("Brenner", day, "de", "Foreign Minister") == "Q2"
+    assert index.person("Brenner", day, None, "Foreign Minister") is None  # a Spanish minister is a Brenner too
+    assert index.person("Lefevre", day, None, "President") == "Q1"
 
 
 def test_terms_hold_on_their_days_with_a_few_days_tolerance(index: gaz.HolderIndex) -> None:

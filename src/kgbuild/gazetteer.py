@@ -199,12 +199,13 @@ class HolderIndex:
                     by_key[key] = list(terms)
         return cls(by_key, offices)
 
-    def terms(self, name: str, day: dt.date | None, state: str | None = None,
-              title: str | None = None) -> list[HolderEntry]:
+    def terms(self, name: str, day: dt.date | None, state: str | None = None, title: str | None = None,
+              weak: bool = True) -> list[HolderEntry]:
         """The terms of a person of this name in office on that day (any day when None), of that state and of an
         office the title can name when given: those of the most specific kind of name match that finds any.
-        A surname alone, or with an initial, is looked up only with a title of a known kind (offices.yaml)."""
-        known_kind = bool(self.offices.kinds_of(title) - {"lesser"})
+        A surname alone, or with an initial, is looked up only with a title of a known kind (offices.yaml), and
+        not at all when `weak` is false."""
+        known_kind = weak and bool(self.offices.kinds_of(title) - {"lesser"})
         tokens = name_tokens(name)
         for level, key in enumerate(_name_keys(name, tokens)):
             if level >= WEAK_LEVEL and not known_kind:
@@ -225,8 +226,14 @@ class HolderIndex:
 
     def person(self, name: str, day: dt.date | None, state: str | None = None,
                title: str | None = None) -> str | None:
-        """The Wikidata item of the one person of this name in office on that day; None when none or several."""
-        terms = self.terms(name, day, state, title)
+        """The Wikidata item of the one person of this name in office on that day; None when none or several.
+        A surname alone links only with the state known, or when no one else of the table bears it: "President
+        Putin" of no state is Putin, "President Lee" of no state no one."""
+        terms = self.terms(name, day, state, title, weak=state is not None)
+        tokens = name_tokens(name)
+        if not terms and state is None and len(tokens) == 1 and \
+                len({h.qid for h in self.by_key.get("l:" + tokens[0], ())}) == 1:
+            terms = self.terms(name, day, None, title)
         qids = {h.qid for h in terms}
         return qids.pop() if len(qids) == 1 and None not in qids else None
 
@@ -237,11 +244,14 @@ class Gazetteers:
     places: dict[str, PlaceEntry]
     organizations: dict[str, OrgEntry]
     positions: dict[tuple[str, str], PositionEntry]
-    offices: Offices
-    folder: Path  # holders.csv is read from here on first use
+    folder: Path  # holders.csv and offices.yaml are read from here on first use
 
-    # The terms and their index are read and built on first use, once per process: a process that meets no
-    # official (a query, the server) never pays for them.
+    # The terms, the kinds of office and the name index are read and built on first use, once per process: a
+    # process that meets no official (a query, the server) never pays for them.
+    @cached_property
+    def offices(self) -> Offices:
+        return Offices.from_data(yamlfile.load(self.folder / "offices.yaml"))
+
     @cached_property
     def holders(self) -> tuple[HolderEntry, ...]:
         return _read_holders(self.folder / "holders.csv")
@@ -255,8 +265,8 @@ class Gazetteers:
         return [h for h in self.holders if h.state == state and h.title == title
                 and (h.start is None or h.start.year <= year) and (h.end is None or year <= h.end.year)]
 
-    def terms(self, name: str, day: dt.date | None, state: str | None = None,
-              title: str | None = None) -> list[HolderEntry]:
+    def terms(self, name: str, day: dt.date | None, state: str | None = None, title: str | None = None,
+              weak: bool = True) -> list[HolderEntry]:
         """The terms of office of a person of this name in office on that day; see HolderIndex.terms."""
         return self.holder_index.terms(name, day, state, title)
 
@@ -306,8 +316,7 @@ def _load(folder: Path) -> Gazetteers:
     with (folder / "positions.csv").open(encoding="utf-8") as fh:
         positions = {(r["state"], r["title"]): PositionEntry(r["state"], r["title"], r["label"], r["qid"] or None)
                      for r in csv.DictReader(fh)}
-    offices = Offices.from_data(yamlfile.load(folder / "offices.yaml"))
-    return Gazetteers(states, places, orgs, positions, offices, folder)
+    return Gazetteers(states, places, orgs, positions, folder)
 
 
 def _read_holders(path: Path) -> tuple[HolderEntry, ...]:
