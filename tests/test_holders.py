@@ -171,6 +171,7 @@ def _measure():
     return module
 
 
+@pytest.mark.slow
 def test_dev_web_officials_are_linked_to_their_people(tmp_path: Path) -> None:
     """Issue 12: of dev-web's gold officials found in the office-holder table, >= 60% linked at precision >= 0.98."""
     import pyoxigraph as ox
