@@ -244,7 +244,7 @@ class Gazetteers:
     places: dict[str, PlaceEntry]
     organizations: dict[str, OrgEntry]
     positions: dict[tuple[str, str], PositionEntry]
-    folder: Path  # holders.csv and offices.yaml are read from here on first use
+    folder: Path = field(compare=False)  # holders.csv and offices.yaml are read from here on first use
 
     # The terms, the kinds of office and the name index are read and built on first use, once per process: a
     # process that meets no official (a query, the server) never pays for them.
