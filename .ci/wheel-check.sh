@@ -9,7 +9,7 @@ work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 "$python" -m build --wheel --outdir "$work/dist" . >"$work/build.log" 2>&1 || { cat "$work/build.log"; exit 1; }
 "$python" -m venv "$work/venv"
-"$work/venv/bin/python" -m pip install -q "$work"/dist/kgbuild-*.whl
+"$work/venv/bin/python" -m pip install -q --no-compile "$work"/dist/kgbuild-*.whl
 mkdir "$work/elsewhere"
 cp examples/article.txt "$work/elsewhere/"
 cd "$work/elsewhere"
