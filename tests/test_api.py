@@ -10,7 +10,7 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 import yaml
-from conftest import ROOT
+from conftest import ROOT, run_cli
 
 import kgbuild
 from kgbuild import resources
@@ -127,3 +127,17 @@ def test_version_is_the_installed_one() -> None:
     from importlib.metadata import version
 
     assert kgbuild.__version__ == version("kgbuild")
+
+
+def test_the_command_line_takes_the_users_mappings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`kgbuild build --mappings DIR` reads the rules from DIR: a copy whose rules file is broken fails the build."""
+    bundled = resources.mappings_dir()
+    monkeypatch.setenv(resources.MAPPINGS_ENV, str(bundled))  # restored after the test
+    copy = tmp_path / "mappings"
+    shutil.copytree(bundled, copy)
+    (copy / "rules" / "events.yaml").write_text("meetings: [\n", encoding="utf-8")
+    result = run_cli("build", EXAMPLE, "--store", tmp_path / "s", "--jobs", "1", "--mappings", copy)
+    assert result.returncode == 1
+    assert result.stderr.startswith("kgbuild: error: ") and "events.yaml" in result.stderr
+    assert run_cli("build", EXAMPLE, "--store", tmp_path / "s", "--jobs", "1",
+                   "--mappings", bundled).returncode == 0

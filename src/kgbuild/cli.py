@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 import click
 
 from . import __version__, cli_distributed, cli_link
+from .cli_options import mappings_option, ontology_option
 from .reader import DEFAULT_MAX_CHARS
 from .results import FORMATS, default_format, fitting, form, write_results
 from .sparql_syntax import describe
@@ -61,23 +62,6 @@ inputs_argument = click.argument("inputs", nargs=-1, required=True,
                                  type=click.Path(exists=True, allow_dash=True, path_type=str))
 
 
-def _use_folders(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
-    """--mappings / --ontology: read the declarative knowledge from the user's own copy (see `resources`)."""
-    if value is not None:
-        from .resources import use
-
-        use(**{param.name: value})
-    return value
-
-
-mappings_option = click.option(
-    "--mappings", type=click.Path(exists=True, file_okay=False), default=None, metavar="DIR", expose_value=False,
-    callback=_use_folders, is_eager=True,
-    help="Rules, lexicon and gazetteers from this folder instead of the bundled ones (or $KGBUILD_MAPPINGS).")
-ontology_option = click.option(
-    "--ontology", type=click.Path(exists=True, file_okay=False), default=None, metavar="DIR", expose_value=False,
-    callback=_use_folders, is_eager=True,
-    help="Vocabulary and SHACL shapes (kgbuild.ttl, shapes.ttl) from this folder (or $KGBUILD_ONTOLOGY).")
 
 
 @main.command()

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import click
 
+from .cli_options import mappings_option, ontology_option
 from .distributed import DEFAULT_PARTITION_SIZE, REJECTED, ShardSummary, extract_to_shards, load_shards
 from .resources import ontology_files
 from .store import StoreError, default_location, open_store
@@ -24,6 +25,8 @@ from .store import StoreError, default_location, open_store
 @click.option("--partitions", type=int, default=None, help="Split the input into this many partitions.")
 @click.option("--partition-size", type=int, default=DEFAULT_PARTITION_SIZE, show_default=True,
               help="Articles per partition (when --partitions is not given).")
+@mappings_option
+@ontology_option
 def shard(inputs: tuple[str, ...], out_dir: str, scheduler: str | None, workers: int | None,
           partitions: int | None, partition_size: int) -> None:
     """Extract INPUTS on a Dask cluster into N-Quads shards (load them with `kgbuild load`)."""
@@ -51,6 +54,7 @@ def shard(inputs: tuple[str, ...], out_dir: str, scheduler: str | None, workers:
 @click.option("--store", "store_path", default=None, metavar="S", help="Store folder or http(s):// URL.")
 @click.option("--token", envvar=["KGBUILD_TOKEN", "KGBUILD_UPDATE_TOKEN"], default=None, metavar="T",
               help="Bearer token for a remote store.")
+@ontology_option
 def load(shards: tuple[str, ...], store_path: str | None, token: str | None) -> None:
     """Load N-Quads SHARDS (files or folders of part-*.nq) made by `kgbuild shard` into the store."""
     files: list[Path] = []
