@@ -28,7 +28,6 @@ import importlib.util
 import json
 import os
 import re
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -264,9 +263,12 @@ def _ratio(a: int, b: int) -> float:
 
 
 def build(name: str, store: Path) -> None:
+    """The set's store, as `kgbuild build` makes it (rejected articles are left out, as there)."""
+    import kgbuild
+    from kgbuild.pipeline import default_jobs
+
     articles, _ = SETS[name]
-    subprocess.run(["kgbuild", "build", str(articles), "--store", str(store)], check=False,
-                   capture_output=True, text=True)
+    kgbuild.build([articles], store, jobs=default_jobs())
 
 
 def main() -> int:
