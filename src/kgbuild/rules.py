@@ -29,6 +29,11 @@ COUNT_KIND = {  # which kind of agreement a counted noun stands for
 }
 
 
+# How far (in words) a concluding word may stand from the agreement it concludes.
+CONCLUDE_BEFORE, CONCLUDE_AFTER = 8, 5
+AGREE = frozenset({"agree", "agreed", "agrees", "agreeing"})
+PLEDGE_AFTER = frozenset({"that", "to", "on", "it", "with", "upon", "how", "what", "the"})
+MODALS = frozenset({"may", "will", "might", "can", "shall", "would", "could", "must"})
 WORD = re.compile(r"[a-z0-9']+|[^\sa-z0-9']")
 
 
@@ -92,6 +97,12 @@ class RuleSet:
         self.anaphora = set(cues["anaphora"])
         self.business = set(cues["business"])
         self.government = set(cues["government"])
+        self.negotiation = set(cues.get("negotiation", []))
+        self.topic_before = [tuple(c.split()) for c in cues.get("topic_before", [])]
+        self.topic_after = set(cues.get("topic_after", []))
+        self.home_titles = {t.lower() for t in cues.get("home_titles", [])}
+        publishers = cues.get("publisher_domains", {})
+        self.domain_states = {str(k).lower(): v for k, v in publishers.get("suffixes", {}).items()}
 
     def apply(self, annotated: Annotated) -> Facts:
         article = annotated.article
@@ -100,15 +111,22 @@ class RuleSet:
         officials = {o.key: o for o in annotated.officials}
         main = _main_states(annotated)
         dateline_state = _dateline_state(annotated)
+        home = dateline_state or self._publisher_state(annotated)
         meetings: list[Meeting] = []
         agreements: list[Agreement] = []
         previous_states: list[str] = []
         for index, sentence in enumerate(annotated.sentences):
             mentions = by_sentence[index]
             # "Israel's Ambassador to Washington": a state named in a title takes no part in the events.
-            states = _ordered_unique(m.key for m in mentions if m.kind == "state" and m.key and m.role != "title")
+            # "on the war in Ukraine", "Russia's invasion": a state the sentence talks about takes no part.
+            topics = self._topics(sentence, mentions)
+            states = _ordered_unique(m.key for m in mentions if m.kind == "state" and m.key and m.role != "title"
+                                     and m.start not in topics)
             people = _ordered_unique(m.key for m in mentions if m.kind == "person")
             person_states = _ordered_unique(officials[p].state for p in people if officials[p].state)
+            if home and self._home_title(sentence, mentions):
+                # "The Prime Minister met ...": a bare title in a readout is the publisher's (or dateline's) own.
+                person_states = _ordered_unique([*person_states, home])
             # An all-capitals line is a wire headline: it repeats the story's first sentence and hides names.
             shouting = not any(c.islower() for c in sentence.text)
             hits = [] if shouting else [h for h in self._hits(sentence, mentions) if not self._negated(h)]
@@ -142,7 +160,8 @@ class RuleSet:
             if kind and span is not None:
                 for tok in span:
                     tok.ent_type_ = kind
-        lower = [t.lower_ for t in doc]
+        # A capitalised modal inside a sentence is a name, not a tense ("Theresa May held talks").
+        lower = [f"{t.lower_}:name" if t.i and t.lower_ in MODALS and t.text[:1].isupper() else t.lower_ for t in doc]
         hits = []
         for match_id, start, end in self.matcher(doc):
             rule = self.rules[self.nlp.vocab.strings[match_id]]
@@ -153,6 +172,58 @@ class RuleSet:
                              any(t in self.anaphoric for t in lower[max(0, start - 2): start])))
         hits.sort(key=lambda h: h.start)
         return hits
+
+    def _topics(self, sentence: Sentence, mentions: list[Mention]) -> set[int]:
+        """Starts of the state mentions that the sentence talks about rather than names as a side: after a
+        topic cue ("on", "about", "the war in", "support for"), through a list of states, or before a possessive
+        topic noun ("Russia's invasion")."""
+        text = sentence.text
+        out: set[int] = set()
+        states = [m for m in mentions if m.kind == "state"]
+        for m in states:
+            before = text[:m.start - sentence.start]
+            # walk back over a list of states: "on Syria, Ukraine and Libya"
+            words = WORD.findall(before.lower())
+            while words and words[-1] in ("the", ",", "and", "or") or (words and words[-1] in ("'s", "’s")):
+                words.pop()
+            if _ends_with_cue(words, self.topic_before) or any(
+                    o.start in out and 0 <= m.start - o.end <= 6 for o in states if o is not m):
+                out.add(m.start)
+                continue
+            after = WORD.findall(text[m.end - sentence.start: m.end - sentence.start + 40].lower())
+            if len(after) >= 2 and after[0] in ("'s", "’s", "'", "’") and after[1] in self.topic_after \
+                    or len(after) >= 3 and after[0] in ("'", "’") and after[1] == "s" and after[2] in self.topic_after:
+                out.add(m.start)
+        return out
+
+    def _home_title(self, sentence: Sentence, mentions: list[Mention]) -> bool:
+        """Whether the sentence names an office by its bare title ("the Prime Minister", "The PM") as someone
+        acting, with no name and no state of its own."""
+        named = [(m.start, m.end) for m in mentions if m.kind in ("person", "state")]
+        text = sentence.text
+        for m in mentions:
+            if m.kind != "title" or m.text.lower() not in self.home_titles:
+                continue
+            if any(s <= m.start < e or 0 <= s - m.end <= 4 for s, e in named):
+                continue  # "Prime Minister Theresa May", "the Prime Minister of Iraq"
+            before = text[max(0, m.start - sentence.start - 5): m.start - sentence.start].lower()
+            after = text[m.end - sentence.start: m.end - sentence.start + 4].lower()
+            if before.rstrip().endswith("the") and not after.startswith((" of", "’s", "'s")):
+                return True
+        return False
+
+    def _publisher_state(self, annotated: Annotated) -> str | None:
+        """The state of the site that published the article, from its address ("www.gov.uk" -> United Kingdom);
+        an archived copy's address holds the original one."""
+        url = annotated.article.url or ""
+        originals = re.findall(r"https?://([^/:?#]+)", url)
+        if not originals:
+            return None
+        host = originals[-1].lower().rstrip(".")
+        for suffix, state in self.domain_states.items():
+            if host == suffix or host.endswith("." + suffix):
+                return state
+        return None
 
     def _business(self, hit: _Hit) -> bool:
         """Firms, not states: a business word before the trigger ("X Corp said it signed a contract") and no word
@@ -169,6 +240,39 @@ class RuleSet:
         if hedged or any(t in self.not_concluded for t in before):
             after = hit.lower_tokens[hit.trigger_index: hit.trigger_index + 6]
             return not any(t in ("signed", "initialled", "initialed", "reached", "concluded") for t in after)
+        return False
+
+    def _concluded_here(self, hit: _Hit) -> bool:
+        """A concluding word in the trigger's clause, at most CONCLUDE_BEFORE words before it or CONCLUDE_AFTER
+        after it; "agreed" followed by "that", "to" or "on" is a statement or a pledge, not an agreement made."""
+        words = hit.lower_tokens
+        end = hit.trigger_index + hit.length
+        for i in range(hit.trigger_index - 1, max(-1, hit.trigger_index - CONCLUDE_BEFORE - 1), -1):
+            if words[i] in (";", ":"):
+                break
+            if self._concludes(words, i):
+                return True
+        for i in range(end, min(len(words), end + CONCLUDE_AFTER)):
+            if words[i] in (";", ":", ","):
+                break
+            if self._concludes(words, i):
+                return True
+        return False
+
+    def _concludes(self, words: list[str], i: int) -> bool:
+        if words[i] not in self.conclude:
+            return False
+        return not (words[i] in AGREE and i + 1 < len(words) and words[i + 1] in PLEDGE_AFTER)
+
+    def _negotiated(self, hit: _Hit) -> bool:
+        """"Talks on a new treaty", "work towards a returns agreement": a negotiating word shortly before the
+        trigger with no concluding word between them."""
+        words = hit.lower_tokens
+        for i in range(hit.trigger_index - 1, max(-1, hit.trigger_index - CONCLUDE_BEFORE - 1), -1):
+            if words[i] in self.conclude:
+                return False
+            if words[i] in self.negotiation:
+                return True
         return False
 
     def _negated(self, hit: _Hit) -> bool:
@@ -201,9 +305,17 @@ class RuleSet:
                  main: list[str], dateline_state: str | None, ref: dt.date | None) -> Meeting | None:
         hit = next((h for h in hits if h.kind == "visit"), hits[0])
         kind = hit.kind
+        host, place = _host_and_place(mentions, hit)
+        if kind == "meeting":
+            # A city or state named as the venue ("at the G7 Summit in Italy", "in Vilnius") is where the
+            # encounter is, not a side of it, unless the sentence names it otherwise too.
+            acting = {m.key for m in mentions if m.kind == "state" and m.role != "place"}
+            venue = {m.key for m in mentions if m.kind == "state" and m.role == "place"} - acting
+            states = [s for s in states if s not in venue]
+            if host in venue and host not in person_states:
+                host = None
         named = _ordered_unique([*states, *person_states])
         parts = list(named)
-        host, place = _host_and_place(mentions, hit)
         if host and host not in parts:
             parts.append(host)
         lower = set(hit.lower_tokens)
@@ -240,8 +352,18 @@ class RuleSet:
         lower = hits[0].lower_tokens
         if not any(t in self.conclude for t in lower):
             return []
+        # The act must be the agreement's: a concluding word near it in its clause ("signed a new ...",
+        # "the agreement reached last night"), not anywhere in the sentence ("they agreed it was important to
+        # build ... a modern partnership"); and not one still being negotiated ("talks on a new treaty").
+        # A specific kind told after a generic agreement concluded ("an agreement reached ... to reschedule
+        # debt") is that agreement.
+        done = [o for o in hits if self._concluded_here(o)]
+        hits = [h for h in hits if h in done or any(
+            abs(o.trigger_index - h.trigger_index) <= 6
+            or o.kind == "treaty" and h.kind != "treaty" and 0 < h.trigger_index - o.trigger_index <= 25
+            for o in done)]
         # Background ("under the pact"), hypotheses ("an accord could be reached") and negations are not news.
-        hits = [h for h in hits if not self._not_concluded(h)]
+        hits = [h for h in hits if not self._not_concluded(h) and not self._negotiated(h)]
         if not hits:
             return []
         # A sentence naming a specific kind ("commercial agreements") is not also a generic treaty.
@@ -415,6 +537,10 @@ def _date_value(mention: Mention | None, status: str, ref: dt.date | None = None
     if status == "ongoing" and ref and d.past and d.future:
         return min((d.past, d.future), key=lambda day: abs((day - ref).days))
     return d.future if status == "planned" else d.past
+
+
+def _ends_with_cue(words: list[str], cues: list[tuple[str, ...]]) -> bool:
+    return any(len(words) >= len(c) and tuple(words[-len(c):]) == c for c in cues)
 
 
 def _has_cue(words: list[str], cues: list[tuple[str, ...]]) -> bool:
