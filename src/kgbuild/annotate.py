@@ -166,6 +166,9 @@ class Annotator:
             if entry["qid"] in by_qid and entry["meant"] in by_qid:
                 until = entry["until"] if isinstance(entry["until"], dt.date) else dt.date.fromisoformat(entry["until"])
                 self.successions[by_qid[entry["qid"]]] = (until, by_qid[entry["meant"]])
+        publishers = yamlfile.load(self.dir / "lexicon" / "publishers.yaml")
+        self.domain_suffixes = {str(k).lower(): v for k, v in publishers["suffixes"].items()}
+        self.not_domain_states = set(publishers.get("not_states", []))
         rules = yamlfile.load(self.dir / "rules" / "officials.yaml")
         self.official_rules = {r["id"]: r for r in rules["rules"]}
         self.matcher = Matcher(vocab)
@@ -183,7 +186,8 @@ class Annotator:
         mentions: list[Mention] = []
         for span, (kind, key) in spans:
             mentions.extend(self._entity_mentions(doc, span, kind, key, ref))
-        officials = self._officials(doc, spans, article, sentences)
+        home = self._dateline_state(article) or self.publisher_state(article)
+        officials = self._officials(doc, spans, article, sentences, home)
         for d in find_dates(text, ref):
             mentions.append(Mention("date", d.start, d.end, d.text, None, d, d.kind))
         for m in find_money(text):
@@ -196,7 +200,7 @@ class Annotator:
             for start, end in o.mentions:
                 mentions.append(Mention("person", start, end, text[start:end], o.key, o, None))
         mentions.sort(key=lambda m: (m.start, m.end))
-        return Annotated(article, sentences, mentions, officials)
+        return Annotated(article, sentences, mentions, officials, home)
 
     def _sentences(self, doc: Doc) -> list[Sentence]:
         """Sentences end at . ! ? (and closing quotes after them) or at a line break."""
@@ -391,7 +395,23 @@ class Annotator:
         return []
 
     # ------------------------------------------------------------------------------------------
-    def _officials(self, doc: Doc, spans: list, article: Article, sentences: list[Sentence]) -> list[Official]:
+    def publisher_state(self, article: Article) -> str | None:
+        """The state of the site that published the article, from its address ("www.gov.uk" -> United Kingdom,
+        "pm.gc.ca" -> Canada); an archived copy's address holds the original one."""
+        hosts = re.findall(r"https?://([^/:?#\s]+)", article.url or "")
+        if not hosts:
+            return None
+        host = hosts[-1].lower().rstrip(".")
+        for suffix, state in self.domain_suffixes.items():
+            if host == suffix or host.endswith("." + suffix):
+                return state
+        tld = host.rsplit(".", 1)[-1]
+        if tld in self.not_domain_states or tld not in self.gaz.states:
+            return None
+        return self.as_of(tld, article.reference_date)
+
+    def _officials(self, doc: Doc, spans: list, article: Article, sentences: list[Sentence],
+                   home: str | None = None) -> list[Official]:
         found: dict[str, dict] = {}
         order: list[str] = []
         # Across rules the longest match wins ("King Fahd of Saudi Arabia" over "King Fahd").
@@ -443,8 +463,9 @@ class Annotator:
                 else:
                     state = previous["state"]
             if not state and rule_id != "official.counterpart":
-                # Wire style names a home official without the state: "Prime Minister X" datelined from X's capital.
-                state = self._dateline_state(article)
+                # Wire copy and government releases name a home official without the state: "Prime Minister X"
+                # datelined from X's capital, "Minister Joly" on Canada's site.
+                state = home
             key = slug(name)
             entry = found.get(key) or self._same_person(found, name, state)
             if entry is None:

@@ -95,6 +95,7 @@ class Annotated:
     sentences: list[Sentence]
     mentions: list[Mention]
     officials: list[Official]
+    home: str | None = None  # the state the article speaks from: its dateline's, else its publisher's
 
 
 @dataclass

@@ -8,6 +8,7 @@ generic procedure below, and facts describing the same event are merged.
 from __future__ import annotations
 
 import bisect
+import dataclasses
 import datetime as dt
 import re
 from collections import Counter
@@ -69,6 +70,7 @@ class _Hit:
     trigger_index: int  # index of the trigger's first token in the sentence
     length: int  # tokens in the trigger
     definite: bool  # "the agreement", "this accord": may refer to one named before
+    plural: bool = False  # "agreements", "visits": may be one per state listed after it
 
 
 class RuleSet:
@@ -101,8 +103,6 @@ class RuleSet:
         self.topic_before = [tuple(c.split()) for c in cues.get("topic_before", [])]
         self.topic_after = set(cues.get("topic_after", []))
         self.home_titles = {t.lower() for t in cues.get("home_titles", [])}
-        publishers = cues.get("publisher_domains", {})
-        self.domain_states = {str(k).lower(): v for k, v in publishers.get("suffixes", {}).items()}
 
     def apply(self, annotated: Annotated) -> Facts:
         article = annotated.article
@@ -111,7 +111,7 @@ class RuleSet:
         officials = {o.key: o for o in annotated.officials}
         main = _main_states(annotated)
         dateline_state = _dateline_state(annotated)
-        home = dateline_state or self._publisher_state(annotated)
+        home = annotated.home
         meetings: list[Meeting] = []
         agreements: list[Agreement] = []
         previous_states: list[str] = []
@@ -137,9 +137,9 @@ class RuleSet:
                     meeting_hits = [h for h in hits if h.family == "meeting"]
                     if meeting_hits:
                         m = self._meeting(meeting_hits, hits, sentence, mentions, states, people, person_states,
-                                          previous_states, main, dateline_state, ref)
+                                          previous_states, main, home, ref)
                         if m:
-                            meetings.append(m)
+                            meetings.extend(_split_visit(m, sentence, mentions, meeting_hits))
                     agreements.extend(self._agreements(hits, sentence,
                                                        mentions, states, person_states, previous_states, main, ref))
             if states or person_states:
@@ -169,7 +169,8 @@ class RuleSet:
             hits.append(_Hit(rule["id"], rule["kind"], rule["family"], rule.get("date_group", rule["family"]),
                              sentence.start + span.start_char,
                              sentence.start + span.end_char, lower, start, end - start,
-                             any(t in self.anaphoric for t in lower[max(0, start - 2): start])))
+                             any(t in self.anaphoric for t in lower[max(0, start - 2): start]),
+                             plural=lower[end - 1].endswith("s") and lower[end - 1] not in ("talks", "mous", "news")))
         hits.sort(key=lambda h: h.start)
         return hits
 
@@ -211,19 +212,6 @@ class RuleSet:
             if before.rstrip().endswith("the") and not after.startswith((" of", "’s", "'s")):
                 return True
         return False
-
-    def _publisher_state(self, annotated: Annotated) -> str | None:
-        """The state of the site that published the article, from its address ("www.gov.uk" -> United Kingdom);
-        an archived copy's address holds the original one."""
-        url = annotated.article.url or ""
-        originals = re.findall(r"https?://([^/:?#]+)", url)
-        if not originals:
-            return None
-        host = originals[-1].lower().rstrip(".")
-        for suffix, state in self.domain_states.items():
-            if host == suffix or host.endswith("." + suffix):
-                return state
-        return None
 
     def _business(self, hit: _Hit) -> bool:
         """Firms, not states: a business word before the trigger ("X Corp said it signed a contract") and no word
@@ -402,17 +390,22 @@ class RuleSet:
             if hit.kind != "commercial" and len(parties) < 2:
                 continue  # memoranda, partnerships, treaties, joint bodies bind two sides or more
             when = _owned(_event_dates(mentions, sentence), hit, all_hits, by_family=True)
-            out.append(Agreement(
-                kind=hit.kind, generic=hit.kind == "treaty" and hit.definite, status=status, parties=parties,
-                signed=any(t in ("signed", "initialled", "initialed", "ratified") for t in lower),
-                mediators=mediators,
-                count=count.value if count is not None and hit.kind != "target" else None,
-                date=_date_value(when, "planned" if status == "planned" else "held", ref),
-                amount=float(value.value[0]) if value is not None else None,
-                currency=value.value[1] if value is not None else None,
-                target_date=deadline.value.future if deadline is not None else None,
-                evidence=[Evidence(sentence.start, sentence.end, hit.rule)],
-            ))
+            # "concluded air transport agreements with Ecuador, Tunisia and Grenada": one agreement each
+            listed = _listed_after(sentence, mentions, hit, ("with",)) if hit.plural else []
+            others = [p for p in parties if p not in listed]
+            groups = [[*others, s] for s in listed] if len(listed) >= 2 and others else [parties]
+            for group in groups:
+                out.append(Agreement(
+                    kind=hit.kind, generic=hit.kind == "treaty" and hit.definite, status=status, parties=group,
+                    signed=any(t in ("signed", "initialled", "initialed", "ratified") for t in lower),
+                    mediators=mediators,
+                    count=count.value if count is not None and hit.kind != "target" else None,
+                    date=_date_value(when, "planned" if status == "planned" else "held", ref),
+                    amount=float(value.value[0]) if value is not None else None,
+                    currency=value.value[1] if value is not None else None,
+                    target_date=deadline.value.future if deadline is not None else None,
+                    evidence=[Evidence(sentence.start, sentence.end, hit.rule)],
+                ))
         return out
 
     def _mediators(self, mentions: list[Mention], lower: list[str], sentence: Sentence) -> list[str]:
@@ -537,6 +530,49 @@ def _date_value(mention: Mention | None, status: str, ref: dt.date | None = None
     if status == "ongoing" and ref and d.past and d.future:
         return min((d.past, d.future), key=lambda day: abs((day - ref).days))
     return d.future if status == "planned" else d.past
+
+
+def _split_visit(meeting: Meeting, sentence: Sentence, mentions: list[Mention], hits: list[_Hit]) -> list[Meeting]:
+    """A trip to several states ("will travel to Berlin, Seoul and Tokyo", "visited Japan and Korea") is one
+    visit to each."""
+    if meeting.kind != "visit":
+        return [meeting]
+    hit = next((h for h in hits if h.kind == "visit"), hits[0])
+    listed = _listed_after(sentence, mentions, hit, ("to", "in", "visit", "visited", "visiting", "visits"))
+    if not listed and hit.lower_tokens[hit.trigger_index] in ("visit", "visited", "visiting", "visits"):
+        listed = _listed_after(sentence, mentions, dataclasses.replace(hit, end=hit.start), ("",))
+    travellers = [s for s in meeting.states if s not in listed]
+    if len(listed) < 2 or not travellers:
+        return [meeting]
+    return [dataclasses.replace(meeting, states=[*travellers, host], host=host,
+                                place=meeting.place if host == meeting.host else None,
+                                evidence=list(meeting.evidence), people=list(meeting.people))
+            for host in listed]
+
+
+def _listed_after(sentence: Sentence, mentions: list[Mention], hit: _Hit, preps: tuple[str, ...]) -> list[str]:
+    """The states listed right after the trigger and one of `preps`: "with Ecuador, Tunisia and Grenada",
+    "to Berlin, Seoul and Tokyo" (a city stands for its state)."""
+    text = sentence.text
+    pos = hit.end - sentence.start
+    gap = text[pos: pos + 24].lower()
+    prep = next((p for p in preps if re.match(rf"\s*{p}\s", gap)), None) if any(preps) else ""
+    if prep is None:
+        return []
+    pos += gap.index(prep) + len(prep) if prep else 0
+    out: list[str] = []
+    for m in sorted((m for m in mentions if m.kind == "state" and m.start - sentence.start >= pos),
+                    key=lambda m: m.start):
+        between = text[pos: m.start - sentence.start].strip().lower()
+        if between not in ("", ",", "and", ", and", "the", ", the", "and the", ", and the", "or", ", or"):
+            if between.startswith(",") and re.fullmatch(r",[\w .'’-]{0,20}", between) and out:
+                between = ""  # "Berlin, Germany": the state after a city names the same place
+            else:
+                break
+        if m.key not in out:
+            out.append(m.key)
+        pos = m.end - sentence.start
+    return out
 
 
 def _ends_with_cue(words: list[str], cues: list[tuple[str, ...]]) -> bool:
