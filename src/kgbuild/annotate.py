@@ -122,6 +122,7 @@ class Annotator:
         self.dir = directory or gaz.mappings_dir()
         self.gaz = gaz.load(self.dir / "gazetteers" if directory else None)
         self.lex = load_lexicon(self.dir)
+        self._by_state: dict[str, list[gaz.HolderEntry]] | None = None  # terms of office by state, on first use
         self.nlp = spacy.blank("en")
         vocab = self.nlp.vocab
         self.phrases = PhraseMatcher(vocab, attr="ORTH")
@@ -462,9 +463,12 @@ class Annotator:
                     state = others[0] if others else None
                 else:
                     state = previous["state"]
-            if not state and rule_id != "official.counterpart":
+            if not state and rule_id != "official.counterpart" \
+                    and not self._office_taken(home, title, name, article.reference_date):
                 # Wire copy and government releases name a home official without the state: "Prime Minister X"
-                # datelined from X's capital, "Minister Joly" on Canada's site.
+                # datelined from X's capital, "Minister Joly" on Canada's site. Not when the office-holder
+                # table knows who held that office of the home state that day and it is someone else
+                # ("President Kagame" on the UK's site).
                 state = home
             key = slug(name)
             entry = found.get(key) or self._same_person(found, name, state)
@@ -579,6 +583,26 @@ class Annotator:
         if kind == "capital":
             return self.as_of(self.capital_key.get(key), tok.doc.user_data.get("ref"))
         return None
+
+    def _office_taken(self, state: str | None, title: str | None, name: str, day: dt.date | None) -> bool:
+        """Whether the office-holder table has someone else, of another surname, in an office of this title's
+        kind of the state on that day."""
+        if not state or not day:
+            return False
+        kinds = self.gaz.offices.kinds_of(title) - {"lesser"}
+        if not kinds:
+            return False
+        surname = gaz.name_tokens(name)[-1:]
+        holders = [t for t in self._terms_by_state().get(state, ()) if kinds & t.kinds and t.in_office(day)]
+        return bool(holders) and not any(gaz.name_tokens(t.name)[-1:] == surname for t in holders)
+
+    def _terms_by_state(self) -> dict[str, list[gaz.HolderEntry]]:
+        if self._by_state is None:
+            by_state: dict[str, list[gaz.HolderEntry]] = {}
+            for t in self.gaz.holders:
+                by_state.setdefault(t.state, []).append(t)
+            self._by_state = by_state
+        return self._by_state
 
     def _holder_by_name(self, name: str, day: dt.date | None = None) -> gaz.HolderEntry | None:
         # The term of the one state whose office a person of this name holds on the article's day (the table's

@@ -110,7 +110,6 @@ class RuleSet:
         by_sentence = _mentions_by_sentence(annotated)
         officials = {o.key: o for o in annotated.officials}
         main = _main_states(annotated)
-        dateline_state = _dateline_state(annotated)
         home = annotated.home
         meetings: list[Meeting] = []
         agreements: list[Agreement] = []
@@ -139,7 +138,7 @@ class RuleSet:
                         m = self._meeting(meeting_hits, hits, sentence, mentions, states, people, person_states,
                                           previous_states, main, home, ref)
                         if m:
-                            meetings.extend(_split_visit(m, sentence, mentions, meeting_hits))
+                            meetings.extend(_split_visit(m, sentence, mentions, meeting_hits, home))
                     agreements.extend(self._agreements(hits, sentence,
                                                        mentions, states, person_states, previous_states, main, ref))
             if states or person_states:
@@ -209,7 +208,9 @@ class RuleSet:
                 continue  # "Prime Minister Theresa May", "the Prime Minister of Iraq"
             before = text[max(0, m.start - sentence.start - 5): m.start - sentence.start].lower()
             after = text[m.end - sentence.start: m.end - sentence.start + 4].lower()
-            if before.rstrip().endswith("the") and not after.startswith((" of", "’s", "'s")):
+            # "the Prime Minister", or a headline's "PM meeting with ..."
+            if (before.rstrip().endswith("the") or m.start == sentence.start) \
+                    and not after.startswith((" of", "’s", "'s")):
                 return True
         return False
 
@@ -449,16 +450,6 @@ def _main_states(annotated: Annotated) -> list[str]:
     return [s for s, _ in counts.most_common(2)]
 
 
-def _dateline_state(annotated: Annotated) -> str | None:
-    dateline = annotated.article.dateline
-    if not dateline:
-        return None
-    for m in annotated.mentions:
-        if m.kind == "city" and m.text.lower() == dateline.lower() and m.value:
-            return m.value
-    return None
-
-
 def _host_and_place(mentions: list[Mention], hit: _Hit) -> tuple[str | None, str | None]:
     """A city named after 'in'/'to' makes the place and its state the host; a state named so makes the host."""
     place = host = None
@@ -532,16 +523,20 @@ def _date_value(mention: Mention | None, status: str, ref: dt.date | None = None
     return d.future if status == "planned" else d.past
 
 
-def _split_visit(meeting: Meeting, sentence: Sentence, mentions: list[Mention], hits: list[_Hit]) -> list[Meeting]:
+def _split_visit(meeting: Meeting, sentence: Sentence, mentions: list[Mention], hits: list[_Hit],
+                 home: str | None) -> list[Meeting]:
     """A trip to several states ("will travel to Berlin, Seoul and Tokyo", "visited Japan and Korea") is one
-    visit to each."""
+    visit to each; the travellers are the other sides, else the article's home state."""
     if meeting.kind != "visit":
         return [meeting]
-    hit = next((h for h in hits if h.kind == "visit"), hits[0])
-    listed = _listed_after(sentence, mentions, hit, ("to", "in", "visit", "visited", "visiting", "visits"))
-    if not listed and hit.lower_tokens[hit.trigger_index] in ("visit", "visited", "visiting", "visits"):
-        listed = _listed_after(sentence, mentions, dataclasses.replace(hit, end=hit.start), ("",))
-    travellers = [s for s in meeting.states if s not in listed]
+    listed: list[str] = []
+    for hit in (h for h in hits if h.kind == "visit"):
+        listed = _listed_after(sentence, mentions, hit, ("to", "in"))
+        if len(listed) < 2:  # "will travel to Berlin, Seoul and Tokyo", "visiting Thailand, Indonesia and ..."
+            listed = _listed_after(sentence, mentions, hit, ("",))
+        if len(listed) >= 2:
+            break
+    travellers = [s for s in meeting.states if s not in listed] or ([home] if home and home not in listed else [])
     if len(listed) < 2 or not travellers:
         return [meeting]
     return [dataclasses.replace(meeting, states=[*travellers, host], host=host,
@@ -605,8 +600,8 @@ def _merge_meetings(meetings: list[Meeting]) -> list[Meeting]:
                 continue
             if o.people and m.people and not set(o.people) & set(m.people):
                 continue
-            if o.kind != m.kind and o.date and m.date:
-                continue
+            if o.kind != m.kind and o.date and m.date and o.date != m.date:
+                continue  # a visit and the talks held during it are one encounter, unless their days differ
             o.kind = "visit" if "visit" in (o.kind, m.kind) else o.kind
             o.status = o.status if o.status != "held" else m.status
             o.people = _ordered_unique([*o.people, *m.people])
@@ -614,7 +609,9 @@ def _merge_meetings(meetings: list[Meeting]) -> list[Meeting]:
             o.evidence.extend(m.evidence)
             break
         else:
-            if not m.contextual:
+            # a mention naming no side is kept on its own only as a plan the sides are said to share
+            # ("the leaders looked forward to seeing one another at the summit")
+            if not m.contextual or m.status == "planned":
                 out.append(m)
     out.sort(key=lambda m: min(e.start for e in m.evidence))
     return out
