@@ -463,6 +463,9 @@ class Annotator:
                     state = others[0] if others else None
                 else:
                     state = previous["state"]
+            known = None if state else self._same_person(found, name, None)
+            if known and known["state"]:
+                state = known["state"]  # "Minister Le Drian" after "Jean-Yves Le Drian, Minister for Europe ..."
             if not state and rule_id != "official.counterpart" \
                     and not self._office_taken(home, title, name, article.reference_date):
                 # Wire copy and government releases name a home official without the state: "Prime Minister X"

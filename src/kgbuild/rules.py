@@ -32,6 +32,8 @@ COUNT_KIND = {  # which kind of agreement a counted noun stands for
 
 # How far (in words) a concluding word may stand from the agreement it concludes.
 CONCLUDE_BEFORE, CONCLUDE_AFTER = 8, 5
+# Words that say an agreement was signed or otherwise formally made: "the agreement" after them is no mere echo.
+SIGNED = frozenset({"signed", "initialled", "initialed", "ratified", "signature", "signing", "issued", "adopted"})
 AGREE = frozenset({"agree", "agreed", "agrees", "agreeing"})
 PLEDGE_AFTER = frozenset({"that", "to", "on", "it", "with", "upon", "how", "what", "the"})
 MODALS = frozenset({"may", "will", "might", "can", "shall", "would", "could", "must"})
@@ -398,7 +400,7 @@ class RuleSet:
             for group in groups:
                 out.append(Agreement(
                     kind=hit.kind, generic=hit.kind == "treaty" and hit.definite, status=status, parties=group,
-                    signed=any(t in ("signed", "initialled", "initialed", "ratified") for t in lower),
+                    signed=any(t in SIGNED for t in lower),
                     mediators=mediators,
                     count=count.value if count is not None and hit.kind != "target" else None,
                     date=_date_value(when, "planned" if status == "planned" else "held", ref),
