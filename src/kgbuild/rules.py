@@ -30,6 +30,9 @@ COUNT_KIND = {  # which kind of agreement a counted noun stands for
 }
 
 
+# A topic cue may stand this many words before the state; these words between them name a side instead.
+TOPIC_REACH = 4
+SIDE_WORDS = frozenset({"with", "and", "between", "by", "to", "from", "among", "met", "meet", "said", "says"})
 # How far (in words) a concluding word may stand from the agreement it concludes.
 CONCLUDE_BEFORE, CONCLUDE_AFTER = 8, 5
 # Words that say an agreement was signed or otherwise formally made: "the agreement" after them is no mere echo.
@@ -102,6 +105,7 @@ class RuleSet:
         self.business = set(cues["business"])
         self.government = set(cues["government"])
         self.negotiation = set(cues.get("negotiation", []))
+        self.needs_detail = {r["id"] for r in data["meetings"] if r.get("needs_detail")}
         self.topic_before = [tuple(c.split()) for c in cues.get("topic_before", [])]
         self.topic_after = set(cues.get("topic_after", []))
         self.home_titles = {t.lower() for t in cues.get("home_titles", [])}
@@ -188,7 +192,11 @@ class RuleSet:
             words = WORD.findall(before.lower())
             while words and words[-1] in ("the", ",", "and", "or") or (words and words[-1] in ("'s", "’s")):
                 words.pop()
-            if _ends_with_cue(words, self.topic_before) or any(
+            # the cue may stand a few words before: "on the buildup of Russian troops", not across a word
+            # that names a side ("on Monday with Russian officials")
+            near = [words[:len(words) - k] for k in range(TOPIC_REACH)
+                    if k < len(words) and not set(words[len(words) - k:]) & SIDE_WORDS]
+            if any(_ends_with_cue(w, self.topic_before) for w in near) or any(
                     o.start in out and 0 <= m.start - o.end <= 6 for o in states if o is not m):
                 out.add(m.start)
                 continue
@@ -316,8 +324,10 @@ class RuleSet:
             parts.append(dateline_state)
             if "here" in lower:
                 host = host or dateline_state
-        if len(parts) < 2:
-            parts = _ordered_unique([*parts, *main])
+        if len(parts) < 2:  # the story's main states complete a pair, no more
+            parts = _ordered_unique([*parts, *main])[:2]
+        if hit.rule in self.needs_detail and not (people or place or _event_dates(mentions, sentence)):
+            return None  # "after the two governments signed a memorandum": no signatories, place or day
         if len(parts) < 2:
             return None
         date_mention = _owned(_event_dates(mentions, sentence), hit, all_hits, by_family=True)
