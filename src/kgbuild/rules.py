@@ -105,6 +105,7 @@ class RuleSet:
         self.business = set(cues["business"])
         self.government = set(cues["government"])
         self.negotiation = set(cues.get("negotiation", []))
+        self.not_after = set(cues.get("not_after", []))
         self.needs_detail = {r["id"] for r in data["meetings"] if r.get("needs_detail")}
         self.topic_before = [tuple(c.split()) for c in cues.get("topic_before", [])]
         self.topic_after = set(cues.get("topic_after", []))
@@ -145,8 +146,8 @@ class RuleSet:
                                           previous_states, main, home, ref)
                         if m:
                             meetings.extend(_split_visit(m, sentence, mentions, meeting_hits, home))
-                    agreements.extend(self._agreements(hits, sentence,
-                                                       mentions, states, person_states, previous_states, main, ref))
+                    agreements.extend(self._agreements(hits, sentence, mentions, states, person_states,
+                                                       previous_states, main, ref, home))
             if states or person_states:
                 previous_states = _ordered_unique([*states, *person_states])
         all_states = _ordered_unique(m.key for m in annotated.mentions if m.kind == "state" and m.key)
@@ -345,7 +346,7 @@ class RuleSet:
 
     def _agreements(self, hits: list[_Hit], sentence: Sentence, mentions: list[Mention], states: list[str],
                     person_states: list[str], previous_states: list[str], main: list[str],
-                    ref: dt.date | None) -> list[Agreement]:
+                    ref: dt.date | None, home: str | None = None) -> list[Agreement]:
         all_hits = hits
         hits = [h for h in hits if h.family == "agreement"]
         if not hits:
@@ -363,8 +364,11 @@ class RuleSet:
             abs(o.trigger_index - h.trigger_index) <= 6
             or o.kind == "treaty" and h.kind != "treaty" and 0 < h.trigger_index - o.trigger_index <= 25
             for o in done)]
-        # Background ("under the pact"), hypotheses ("an accord could be reached") and negations are not news.
-        hits = [h for h in hits if not self._not_concluded(h) and not self._negotiated(h)]
+        # Background ("under the pact"), hypotheses ("an accord could be reached") and negations are not news;
+        # "working group meetings" are meetings.
+        hits = [h for h in hits if not self._not_concluded(h) and not self._negotiated(h)
+                and h.lower_tokens[h.trigger_index + h.length: h.trigger_index + h.length + 1] not in
+                [[w] for w in self.not_after]]
         if not hits:
             return []
         # A sentence naming a specific kind ("commercial agreements") is not also a generic treaty.
@@ -375,7 +379,11 @@ class RuleSet:
         parties = [s for s in _ordered_unique([*states, *person_states]) if s not in mediators]
         if len(parties) < 2 and (set(lower) & self.anaphora) and len(previous_states) >= 2:
             parties = _ordered_unique([*parties, *(s for s in previous_states if s not in mediators)])
-        if len(parties) == 1 and not any(m.kind == "org" for m in mentions):
+        # "Signature of a visa facilitation agreement with Azerbaijan" in an organisation's release (no home
+        # state), or beside an organisation named here: the state is the one party (guidelines: EU+1 state).
+        with_org = len(parties) == 1 and (home is None or any(m.kind == "org" for m in mentions)) \
+            and parties[0] in _with_parties(sentence, mentions, hits[0])
+        if len(parties) == 1 and not with_org and not any(m.kind == "org" for m in mentions):
             # "Under the deal signed last year, Saudi Arabia has agreed to buy ...": the other side was named
             # in the sentence before; an organisation named here (the Paris Club) is the other side instead.
             parties = _ordered_unique([*parties, *(s for s in previous_states if s not in mediators)])
@@ -400,7 +408,7 @@ class RuleSet:
             deadline = next((d for d in dates if d.role == "deadline"), None) if hit.kind == "target" else None
             if hit.kind == "target" and value is None:
                 continue  # a target is a numeric goal: "a target of $1 billion"
-            if hit.kind != "commercial" and len(parties) < 2:
+            if hit.kind != "commercial" and len(parties) < 2 and not with_org:
                 continue  # memoranda, partnerships, treaties, joint bodies bind two sides or more
             when = _owned(_event_dates(mentions, sentence), hit, all_hits, by_family=True)
             # "concluded air transport agreements with Ecuador, Tunisia and Grenada": one agreement each
@@ -555,6 +563,18 @@ def _split_visit(meeting: Meeting, sentence: Sentence, mentions: list[Mention], 
                                 place=meeting.place if host == meeting.host else None,
                                 evidence=list(meeting.evidence), people=list(meeting.people))
             for host in listed]
+
+
+def _with_parties(sentence: Sentence, mentions: list[Mention], hit: _Hit) -> list[str]:
+    """States named after "with" later in the trigger's sentence: "an Association Agreement ... with Georgia"."""
+    text = sentence.text
+    out = []
+    for m in mentions:
+        if m.kind == "state" and m.start >= hit.end:
+            before = text[max(0, m.start - sentence.start - 20): m.start - sentence.start].lower().split()
+            if "with" in before[-4:]:
+                out.append(m.key)
+    return out
 
 
 def _listed_after(sentence: Sentence, mentions: list[Mention], hit: _Hit, preps: tuple[str, ...]) -> list[str]:
