@@ -597,7 +597,8 @@ class Annotator:
             return False
         surname = gaz.name_tokens(name)[-1:]
         holders = [t for t in self._terms_by_state().get(state, ()) if kinds & t.kinds and t.in_office(day)]
-        return bool(holders) and not any(gaz.name_tokens(t.name)[-1:] == surname for t in holders)
+        # any word of the holder's name: "King Fahd" is "Fahd bin Abdulaziz Al Saud"
+        return bool(holders) and not any(set(surname) & set(gaz.name_tokens(t.name)) for t in holders)
 
     def _terms_by_state(self) -> dict[str, list[gaz.HolderEntry]]:
         if self._by_state is None:
