@@ -107,7 +107,8 @@ DATE_PATTERNS = [
     ("absolute", re.compile(rf"\b{_MONTH}\s+(?P<day>\d{{1,2}})(?:st|nd|rd|th)?\b(?:,?\s+(?P<year>\d{{4}}))?")),
     # "4 February 2026", "10 May"
     ("absolute", re.compile(rf"\b(?P<day>\d{{1,2}})(?:st|nd|rd|th)?\s+{_MONTH}\b(?:,?\s+(?P<year>\d{{4}}))?")),
-    ("weekday", re.compile(rf"\b{_WEEKDAY}\b")),
+    # "next Wednesday" is after the reference day, "last Wednesday" before it, whatever the tense
+    ("weekday", re.compile(rf"\b(?:(?P<which>next|last|coming|this|past)\s+)?{_WEEKDAY}\b", re.IGNORECASE)),
     ("relative", re.compile(
         r"\b(?P<rel>today|tonight|this (?:morning|afternoon|evening)|yesterday|tomorrow|"
         r"a day (?:earlier|later|before|after)|the day before|the next day|the following day|"
@@ -238,7 +239,15 @@ def _find_dates(text: str, ref: dt.date | None) -> list[DateMention]:
             elif ref is None:
                 continue
             elif kind == "weekday":
+                if not m.group("weekday")[0].isupper():
+                    continue  # weekday names are capitalised; "monday" inside a word-run is noise
                 past, future = resolve_weekday(WEEKDAYS[m.group("weekday").lower()], ref)
+                which = (m.group("which") or "").lower()
+                week = dt.timedelta(days=7)
+                if which in ("next", "coming"):
+                    past = future = future if future > ref else future + week
+                elif which in ("last", "past"):
+                    past = future = past if past < ref else past - week
                 found.append(DateMention(m.start(), m.end(), m.group(0), "weekday", past, future))
             else:
                 value, rkind, precision = resolve_relative(m.group("rel"), ref)

@@ -1,0 +1,105 @@
+"""Kinds of sentence the modern-release rules handle (issue 12), on sentences we wrote ourselves."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+
+from kgbuild.pipeline import extract
+from kgbuild.records import Article
+
+DAY = dt.date(2024, 5, 15)  # a Wednesday
+
+
+def facts(text: str, url: str | None = None, day: dt.date = DAY):
+    headline = "A headline for the test"
+    return extract(Article(key="t", headline=headline, text=f"{headline}\n\n{text}", published=day, url=url))
+
+
+def officials(text: str, url: str | None = None) -> dict[str, tuple[str | None, str | None]]:
+    return {o.name: (o.title, o.state) for o in facts(text, url).annotated.officials}
+
+
+def test_long_modern_titles_and_courtesy_styles() -> None:
+    got = officials("Australian Minister for Foreign Affairs and Minister for Women Senator the Hon Jane Roe "
+                    "welcomed Chilean Secretary of State for Foreign, Commonwealth and Trade Affairs Pedro Soto.")
+    assert got["Jane Roe"][1] == "au"
+    assert got["Jane Roe"][0].startswith("Minister for Foreign Affairs")
+    assert got["Pedro Soto"][1] == "cl"
+
+
+def test_title_of_state_before_the_name() -> None:
+    got = officials("The Prime Minister met the President of Ruritania's neighbour, President of Peru Ana Quispe.")
+    assert got["Ana Quispe"] == ("President", "pe")
+
+
+def test_former_officials_and_people_without_a_state_are_not_officials() -> None:
+    got = officials("Former Prime Minister Tom Brand of Canada spoke. Commissioner Eva Lind praised the plan.")
+    assert "Tom Brand" not in got and "Eva Lind" not in got
+
+
+def test_a_release_names_its_own_minister_without_the_state() -> None:
+    text = "Minister of Transport Omar Haddad announced the new routes."
+    assert "Omar Haddad" not in officials(text)  # no state anywhere: not recorded as an official
+    assert officials(text, url="https://www.canada.ca/en/news/x.html")["Omar Haddad"][1] == "ca"
+
+
+def test_bare_title_in_a_readout_is_the_publishers_state_and_topics_take_no_part() -> None:
+    f = facts("The Prime Minister met President Jean Dupont of France in London today. "
+              "The leaders discussed the war in Ukraine and Russia's invasion.", url="https://www.gov.uk/news/x")
+    assert [set(m.states) for m in f.meetings] == [{"gb", "fr"}]
+
+
+def test_a_venue_is_not_a_side() -> None:
+    f = facts("Japanese Prime Minister Ken Sato met Indian Prime Minister Ravi Rao at the summit in Rome.")
+    assert [set(m.states) for m in f.meetings] == [{"jp", "in"}]
+
+
+def test_a_trip_to_several_states_is_one_visit_each() -> None:
+    f = facts("Canadian Foreign Minister John Smith will visit Japan, South Korea and Vietnam next week.")
+    assert sorted(sorted(m.states) for m in f.meetings) == [["ca", "jp"], ["ca", "kr"], ["ca", "vn"]]
+    assert {m.status for m in f.meetings} == {"planned"}
+
+
+def test_agreements_with_a_list_of_states_are_one_each() -> None:
+    f = facts("Canada has concluded new air transport agreements with Chile, Peru and Colombia.")
+    assert sorted(sorted(a.parties) for a in f.agreements) == [["ca", "cl"], ["ca", "co"], ["ca", "pe"]]
+    assert {a.kind for a in f.agreements} == {"commercial"}
+
+
+def test_agreements_still_negotiated_or_only_pledged_are_not_recorded() -> None:
+    f = facts("France and Italy agreed to work towards a new trade agreement. "
+              "They agreed it was important to build a modern partnership. "
+              "They announced the start of talks on a new defence treaty between France and Italy.")
+    assert f.agreements == []
+
+
+def test_a_joint_statement_issued_by_both_is_a_treaty() -> None:
+    f = facts("Spain and Portugal issued a joint statement on energy security.")
+    assert [(a.kind, sorted(a.parties)) for a in f.agreements] == [("treaty", ["es", "pt"])]
+
+
+def test_a_capitalised_modal_is_a_name_not_a_tense() -> None:
+    # in 2018 the office-holder table has her as the UK's Prime Minister, so the home state holds
+    f = facts("Prime Minister Theresa May held talks with Irish Prime Minister Sean Byrne on Monday.",
+              url="https://www.gov.uk/x", day=dt.date(2018, 4, 18))
+    assert [m.status for m in f.meetings] == ["held"]
+    assert "Theresa May" in {o.name for o in f.annotated.officials}
+
+
+def test_next_and_last_weekday() -> None:
+    f = facts("Irish Prime Minister Sean Byrne will visit Norway next Wednesday.")
+    assert [m.date for m in f.meetings] == [dt.date(2024, 5, 22)]
+    f = facts("Irish Prime Minister Sean Byrne visited Norway last Wednesday.")
+    assert [m.date for m in f.meetings] == [dt.date(2024, 5, 8)]
+
+
+def test_facts_are_plain_records() -> None:
+    f = facts("Spain and Portugal issued a joint statement on energy security.")
+    assert dataclasses.is_dataclass(f.agreements[0])
+
+
+def test_the_home_state_is_not_given_to_an_office_the_table_shows_held_by_someone_else() -> None:
+    # on a UK site in 2024 the UK's Prime Minister was someone else: "Prime Minister Ana Quispe" is not British
+    f = facts("Prime Minister Ana Quispe met the Prime Minister.", url="https://www.gov.uk/x")
+    assert "Ana Quispe" not in {o.name for o in f.annotated.officials}
