@@ -210,7 +210,9 @@ class RuleSet:
     def _home_title(self, sentence: Sentence, mentions: list[Mention]) -> bool:
         """Whether the sentence names an office by its bare title ("the Prime Minister", "The PM") as someone
         acting, with no name and no state of its own."""
-        named = [(m.start, m.end) for m in mentions if m.kind in ("person", "state")]
+        # a coordinated official's span starts with its "and" ("the Prime Minister and Prime Minister Michel")
+        named = [(m.start + len(m.text) - len(m.text.lstrip(",& ").removeprefix("and ")), m.end)
+                 for m in mentions if m.kind in ("person", "state")]
         text = sentence.text
         for m in mentions:
             if m.kind != "title" or m.text.lower() not in self.home_titles:
