@@ -340,6 +340,8 @@ class RuleSet:
             status = "planned"
         if kind == "visit" and host is None:
             host = _visit_host(mentions, hit, parts)
+            if host is None and len(named) < 2 and not people:
+                return None  # "from visiting friends and family": no one goes anywhere we can name
         before = hit.lower_tokens[max(0, hit.trigger_index - 4): hit.trigger_index]
         return Meeting(kind=kind, status=status, states=parts, people=people, host=host, place=place, date=date,
                        evidence=[Evidence(sentence.start, sentence.end, hit.rule)],
