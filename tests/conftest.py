@@ -15,6 +15,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
+
+# Property tests check behaviour, not speed: a busy shared machine must not fail them on a per-example deadline.
+settings.register_profile("kgbuild", deadline=None)
+settings.load_profile("kgbuild")
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = Path(os.environ.get("KGBUILD_SHARED", ROOT.parent / "shared"))
