@@ -119,6 +119,11 @@ def test_holder_state_is_none_when_two_states_hold_the_name(index: gaz.HolderInd
     # "Brenner" is a foreign minister in Germany and a finance minister in Spain in 2015
     assert index.holder_state("Brenner", D("2015-01-01"), title="Foreign Minister") == "de"
     assert index.holder_state("Brenner", D("2015-01-01"), title="Minister") is None
+    assert index.holder_state("Brenner", D("2015-01-01")) is None  # a surname of two people
+    # a surname no one else in the table bears gives the state by itself, on a day in office
+    assert index.holder_state("Lefevre", D("2013-03-01")) == "fr"
+    assert index.holder_state("Lefevre", D("2013-03-01"), title="Minister") is None  # a title of no kind we know
+    assert index.holder_state("Lefevre", D("2020-03-01")) is None
 
 
 def test_kinds_of_titles(offices: gaz.Offices) -> None:

@@ -221,8 +221,20 @@ class HolderIndex:
 
     def holder_state(self, name: str, day: dt.date | None, title: str | None = None) -> str | None:
         """The state whose office this person holds on that day; None when none or several."""
-        states = {h.state for h in self.terms(name, day, title=title)}
+        states = {h.state for h in self.terms(name, day, title=title) or self._sole_bearer(name, day, title)}
         return states.pop() if len(states) == 1 else None
+
+    def _sole_bearer(self, name: str, day: dt.date | None, title: str | None) -> list[HolderEntry]:
+        """The terms on that day of the one person of the table whose surname is this one-word name ("Putin");
+        none when others bear it too, or when the title names no kind of office we know."""
+        tokens = name_tokens(name)
+        if len(tokens) != 1 or (title and not self.offices.kinds_of(title) - {"lesser"}):
+            return []
+        found = self.by_key.get("l:" + tokens[0], ())
+        if len({h.qid for h in found}) != 1:
+            return []
+        return [h for h in found if (day is None or h.in_office(day, self.tolerance))
+                and self.offices.compatible(title, h.kinds)]
 
     def person(self, name: str, day: dt.date | None, state: str | None = None,
                title: str | None = None) -> str | None:
@@ -230,10 +242,8 @@ class HolderIndex:
         A surname alone links only with the state known, or when no one else of the table bears it: "President
         Putin" of no state is Putin, "President Lee" of no state no one."""
         terms = self.terms(name, day, state, title, weak=state is not None)
-        tokens = name_tokens(name)
-        if not terms and state is None and len(tokens) == 1 and \
-                len({h.qid for h in self.by_key.get("l:" + tokens[0], ())}) == 1:
-            terms = self.terms(name, day, None, title)
+        if not terms and state is None:
+            terms = self._sole_bearer(name, day, title)
         qids = {h.qid for h in terms}
         return qids.pop() if len(qids) == 1 and None not in qids else None
 
