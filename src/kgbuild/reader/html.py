@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from html.parser import HTMLParser
+
+from lxml import etree
 
 from .articles import Result, make_article
 from .dates import dateline_in, parse_date
 from .normalise import collapse
 
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 _SKIP_TAGS = {"script", "style", "nav", "header", "footer", "aside", "noscript", "template", "head", "title", "form",
               "button", "select", "svg", "iframe", "figcaption", "object"}
 _BLOCK_TAGS = {"p", "div", "section", "article", "main", "h1", "h2", "h3", "h4", "h5", "h6", "li", "ul", "ol", "dl",
@@ -28,15 +31,16 @@ class _Block:
     main: bool
 
 
-class _HTMLText(HTMLParser):
+class _HTMLText:
     """Collects text blocks with the containers (article, main, skipped chrome) they sit in, and the page metadata.
 
-    HTML in the wild is not well formed: an end tag closes the innermost open element of its name and anything
-    left open inside it; an end tag with nothing of its name open is ignored.
+    The events come from libxml2's HTML parser (lxml's parser-target interface), which is linear in its input
+    where html.parser is quadratic on unclosed tags (bench/bench_html.py). It already balances the elements; the
+    stack below still treats an end tag as closing the innermost open element of its name and anything left open
+    inside it, and ignores an end tag with nothing of its name open.
     """
 
     def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
         self.stack: list[tuple[str, bool, bool, bool]] = []  # tag, skips, is main, is article
         self.open: dict[str, int] = {}
         self.skip = 0
@@ -53,8 +57,8 @@ class _HTMLText(HTMLParser):
         self.times: list[str] = []
         self.url: str | None = None
 
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        values = {k.lower(): (v or "") for k, v in attrs}
+    def start(self, tag: str, attrs: dict[str, str]) -> None:
+        values = {k.lower(): (v or "") for k, v in attrs.items()}
         if tag == "meta":
             name = (values.get("property") or values.get("name") or values.get("itemprop") or "").lower()
             if name and values.get("content") and name not in self.meta:
@@ -89,7 +93,7 @@ class _HTMLText(HTMLParser):
             self.articles.append(self.article_count)
             self.article_count += 1
 
-    def handle_endtag(self, tag: str) -> None:
+    def end(self, tag: str) -> None:
         if tag == "title":
             self.in_title = False
         if tag == "h1" and self.h1 is not None:
@@ -110,7 +114,7 @@ class _HTMLText(HTMLParser):
             if name == tag:
                 break
 
-    def handle_data(self, data: str) -> None:
+    def data(self, data: str) -> None:
         if self.in_title:
             self.title.append(data)
         if self.h1 is not None:
@@ -134,14 +138,22 @@ class _HTMLText(HTMLParser):
             self.blocks.append(_Block(text, self.articles[0] if self.articles else None, self.main > 0))
 
     def close(self) -> None:
-        super().close()
         self._flush()
+
+
+def _parse(text: str, target: _HTMLText) -> None:
+    # no_network: never fetch a DTD; huge_tree: deep nesting is not an error (memory is bounded by the input).
+    lx = etree.HTMLParser(target=target, no_network=True, huge_tree=True, remove_comments=True, remove_pis=True)
+    try:
+        lx.feed(_LONE_SURROGATE.sub("\ufffd", text))  # libxml2 takes UTF-8, which cannot hold them
+        lx.close()
+    except etree.ParserError:  # nothing parseable at all ("<"): no text, the article is rejected below
+        target.close()
 
 
 def html_articles(text: str, source: str, max_chars: int, warnings: list[str]) -> Iterator[Result]:
     parser = _HTMLText()
-    parser.feed(text)
-    parser.close()
+    _parse(text, parser)
     blocks = parser.blocks
     # Main text only: the <article> with the most text, else <main>, else the whole body minus page chrome.
     sizes: dict[int, int] = {}
