@@ -21,6 +21,13 @@ class InputError(Exception):
         return (InputError, (self.source, self.reason))
 
 
+class Skipped(InputError):
+    """An input passed over on purpose (a named pipe met in a folder): a warning for the user, not a rejection."""
+
+    def __reduce__(self) -> tuple:
+        return (Skipped, (self.source, self.reason))
+
+
 @dataclass(frozen=True)
 class Article:
     """One article as the reader normalised it.
@@ -39,6 +46,7 @@ class Article:
     source: str = ""  # where it came from, for messages: "file.jsonl:12"
     warnings: tuple[str, ...] = ()
     dateline_date: dt.date | None = None  # the local day a wire dateline gives ("PEKING, March 26")
+    controls_removed: int = 0  # characters XML 1.0 cannot carry, taken out of the text by the reader
 
     @property
     def date(self) -> dt.date | None:

@@ -19,13 +19,14 @@ from typing import TextIO
 
 from ..records import Article, InputError
 from .articles import DEFAULT_MAX_CHARS
+from .compressed import DEFAULT_MAX_DECOMPRESSED
 from .dates import parse_date
 from .files import STDIN_SOURCE, guard, read_file, read_stdin
 from .folders import read_folder
 from .formats import FOLDER_EXTENSIONS
 from .normalise import normalise_text
 
-__all__ = ["DEFAULT_MAX_CHARS", "FOLDER_EXTENSIONS", "normalise_text", "parse_date", "read"]
+__all__ = ["DEFAULT_MAX_CHARS", "DEFAULT_MAX_DECOMPRESSED", "FOLDER_EXTENSIONS", "normalise_text", "parse_date", "read"]
 
 
 def read(
@@ -33,12 +34,15 @@ def read(
     *,
     max_chars: int = DEFAULT_MAX_CHARS,
     stdin: TextIO | None = None,
+    max_decompressed: int = DEFAULT_MAX_DECOMPRESSED,
 ) -> Iterator[Article | InputError]:
     """Yield one `Article` per article found in `inputs`, and one `InputError` per bad file, line or record.
 
     Inputs are files, folders (walked recursively in sorted order, hidden files skipped, only FOLDER_EXTENSIONS)
     or "-" for stdin (JSON Lines when it starts with "{", HTML when it starts with a tag, else text).
-    Articles whose normalised text is longer than `max_chars` characters are rejected.
+    Articles whose normalised text is longer than `max_chars` characters are rejected; a gzipped file is read up
+    to `max_decompressed` bytes. A named pipe, device or socket is an error when named, and skipped (a `Skipped`
+    record, a warning) when met in a folder.
     """
     if isinstance(inputs, (str, Path)):  # a lone path is a common slip; do not iterate its characters
         inputs = [inputs]
@@ -48,8 +52,8 @@ def read(
             continue
         path = Path(item)
         if path.is_dir():
-            yield from read_folder(path, max_chars)
+            yield from read_folder(path, max_chars, max_decompressed)
         elif path.exists():
-            yield from guard(str(path), lambda p=path: read_file(p, max_chars, explicit=True))
+            yield from guard(str(path), lambda p=path: read_file(p, max_chars, True, max_decompressed))
         else:
             yield InputError(str(path), "no such file or folder")

@@ -9,7 +9,7 @@ from collections.abc import Iterable
 
 from ..records import Article, InputError
 from .dates import Dateline
-from .normalise import collapse, normalise_text
+from .normalise import collapse, normalise_text, strip_controls
 
 Result = Article | InputError
 
@@ -32,6 +32,17 @@ def make_article(
     dateline: Dateline = (None, None),
     warnings: Iterable[str] = (),
 ) -> Result:
+    (headline, a), (body, b) = strip_controls(headline), strip_controls(body)
+    removed = a + b
+    if url is not None:
+        url, c = strip_controls(url)
+        removed += c
+    place = dateline[0]
+    if place is not None:
+        place, c = strip_controls(place)
+        removed += c
+    if removed:
+        warnings = [*warnings, f"{source}: removed {removed} control characters that XML cannot carry"]
     headline = collapse(headline)
     body = normalise_text(body)
     if not headline:  # no headline given: the first line of the body stands in
@@ -47,5 +58,6 @@ def make_article(
     else:
         key = hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
     return Article(key=key, headline=headline, text=text, published=published, identifier=identifier, url=url,
-                   dateline=dateline[0], dateline_date=dateline[1], source=source, warnings=tuple(warnings))
+                   dateline=place or None, dateline_date=dateline[1], source=source, warnings=tuple(warnings),
+                   controls_removed=removed)
 

@@ -8,9 +8,9 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TextIO
 
-from ..records import InputError
+from ..records import InputError, Skipped
 from .articles import Result
-from .compressed import open_input
+from .compressed import DEFAULT_MAX_DECOMPRESSED, NotRegular, TooLarge, open_input
 from .decode import checked, decode
 from .formats import file_byte_limit, kind_of, sniff
 from .html import html_articles
@@ -31,11 +31,18 @@ def dispatch(kind: str, text: str, source: str, max_chars: int, warnings: list[s
         yield from text_articles(text, source, max_chars, warnings)
 
 
-def read_file(path: Path, max_chars: int, explicit: bool) -> Iterator[Result]:
+def read_file(path: Path, max_chars: int, explicit: bool,
+              max_decompressed: int = DEFAULT_MAX_DECOMPRESSED) -> Iterator[Result]:
+    """The articles of one file. A named pipe, device or socket is an error when named (`explicit`), and skipped
+    with a warning when met in a folder."""
     source = str(path)
     kind, gz = kind_of(path)
     try:
-        stream = open_input(path, gz)  # closed by the with below
+        stream = open_input(path, gz, max_decompressed)  # closed by the with below
+    except NotRegular:
+        reason = "not a regular file (a named pipe, device or socket)"
+        yield InputError(source, reason) if explicit else Skipped(source, f"skipped: {reason}")
+        return
     except OSError as exc:
         yield InputError(source, f"cannot open: {exc.strerror or exc}")
         return
@@ -46,6 +53,9 @@ def read_file(path: Path, max_chars: int, explicit: bool) -> Iterator[Result]:
                 return
             limit = file_byte_limit(max_chars)
             data = stream.read(limit + 1)
+        except TooLarge as exc:
+            yield InputError(source, str(exc))
+            return
         except (OSError, EOFError, zlib.error) as exc:
             yield InputError(source, f"cannot read{' gzip data' if gz else ''}: {exc}")
             return

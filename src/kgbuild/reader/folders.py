@@ -12,7 +12,7 @@ from .files import guard, read_file
 from .formats import FOLDER_EXTENSIONS, kind_of
 
 
-def read_folder(folder: Path, max_chars: int) -> Iterator[Result]:
+def read_folder(folder: Path, max_chars: int, max_decompressed: int) -> Iterator[Result]:
     errors: list[OSError] = []
     found: list[tuple[tuple[str, ...], Path]] = []
     for root, dirs, files in os.walk(folder, onerror=errors.append):
@@ -26,4 +26,4 @@ def read_folder(folder: Path, max_chars: int) -> Iterator[Result]:
     if not found and not errors:
         yield InputError(str(folder), f"no input files in folder (looked for {', '.join(FOLDER_EXTENSIONS)})")
     for _, path in sorted(found):
-        yield from guard(str(path), lambda p=path: read_file(p, max_chars, explicit=False))
+        yield from guard(str(path), lambda p=path: read_file(p, max_chars, False, max_decompressed))

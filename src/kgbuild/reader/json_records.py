@@ -11,6 +11,7 @@ from typing import BinaryIO
 
 from ..records import InputError
 from .articles import Result, make_article
+from .compressed import TooLarge
 from .dates import dateline_field, dateline_in, parse_date
 from .decode import decode, looks_binary_bytes
 from .formats import file_byte_limit
@@ -165,7 +166,9 @@ class _Cp1252Line(str):
 
 
 def binary_lines(stream: BinaryIO, source: str, max_chars: int) -> Iterator[tuple[int, str | InputError]]:
-    """Lines of a JSON Lines stream, read one at a time (files can be large) and each capped in length."""
+    """Lines of a JSON Lines stream, read one at a time (files can be large) and each capped in length.
+
+    Binary content is judged line by line: a NUL in line 1 costs line 1, not the file."""
     cap = 8 * max_chars + 65536  # bytes: JSON escapes and UTF-8 make a line longer than its text
     number = 0
     while True:
@@ -180,12 +183,14 @@ def binary_lines(stream: BinaryIO, source: str, max_chars: int) -> Iterator[tupl
                 line = stream.readline(1 << 20)
             yield number, InputError(f"{source}:{number}", f"line too long: more than {cap} bytes")
             continue
+        if looks_binary_bytes(line):
+            yield number, InputError(f"{source}:{number}", "binary content, not text")
+            continue
         try:
             yield number, line.decode("utf-8")
         except UnicodeDecodeError:
             # JSON must be UTF-8; a legacy file is still worth reading, with a warning via the error-free path
             yield number, _Cp1252Line(line.decode("cp1252", errors="replace"))
-
 
 
 def read_jsonl_stream(stream: BinaryIO, source: str, max_chars: int) -> Iterator[Result]:
@@ -202,10 +207,12 @@ def read_jsonl_stream(stream: BinaryIO, source: str, max_chars: int) -> Iterator
         else:
             yield from jsonl_articles(enumerate(decoded[0].split("\n"), 1), source, max_chars, decoded[1])
         return
-    if looks_binary_bytes(head):
+    if b"\n" not in head.rstrip(b"\r\n") and looks_binary_bytes(head):  # no lines to tell apart: the file is binary
         yield InputError(source, "binary content, not text")
         return
     try:
         yield from jsonl_articles(binary_lines(buffered, source, max_chars), source, max_chars, [])
+    except TooLarge as exc:
+        yield InputError(source, str(exc))
     except (OSError, EOFError, zlib.error) as exc:  # corrupt or truncated gzip part-way through
         yield InputError(source, f"cannot read: {exc}")

@@ -10,6 +10,26 @@ _TRAILING_WS = re.compile(r"[^\S\n]+$", re.MULTILINE)
 _MANY_NEWLINES = re.compile(r"\n{3,}")
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 _WS = re.compile(r"\s+")
+# What XML 1.0 cannot carry (https://www.w3.org/TR/xml/#charsets): C0 controls other than tab, line feed and
+# carriage return, lone surrogates, U+FFFE and U+FFFF. Left in, they make RDF/XML and SPARQL XML results ill-formed.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+_NOT_XML_AS = {"\x0b": "\n", "\x0c": "\n"}  # vertical tab and form feed break lines; the rest goes
+
+
+def strip_controls(text: str) -> tuple[str, int]:
+    """The text without the characters XML 1.0 cannot carry, and how many there were. Vertical tabs and form feeds
+    become line breaks, lone surrogates U+FFFD, the others are removed."""
+    count = 0
+
+    def replace(m: re.Match[str]) -> str:
+        nonlocal count
+        count += 1
+        ch = m[0]
+        return "\ufffd" if "\ud800" <= ch <= "\udfff" else _NOT_XML_AS.get(ch, "")
+
+    if _NOT_XML.search(text) is None:  # the common case: no copy, no callback
+        return text, 0
+    return _NOT_XML.sub(replace, text), count
 
 
 def clean_lines(text: str) -> str:
