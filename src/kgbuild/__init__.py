@@ -101,15 +101,21 @@ def _article(record: dict[str, Any]) -> Article:
 
 def build(paths: Paths | Iterable[Article], store: str | os.PathLike[str] | Store | RemoteStore, *,
           jobs: int = 1, max_chars: int | None = None, token: str | None = None,
-          on_outcome: Callable[[Outcome], None] | None = None, stop: Callable[[], bool] | None = None) -> BuildReport:
+          on_outcome: Callable[[Outcome], None] | None = None, stop: Callable[[], bool] | None = None,
+          budget: float | None = None, max_decompressed: int | None = None,
+          keep_rejections: bool = True) -> BuildReport:
     """Read, extract, validate and store articles; returns the `BuildReport` (read, stored, unchanged, rejected,
     triples, and each rejection with its reason).
 
     `paths`: files, folders or "-" (as `read`), or `Article` records. `store`: a folder (made when missing), an
     http(s):// URL of a SPARQL 1.1 server (`token` for its updates), or an open `Store`. Articles are processed on
     `jobs` worker processes and written in batches, one transaction each; a bad input or article is counted and
-    reported, and the rest goes on. `on_outcome` sees every article's `Outcome`; `stop` is asked after each one,
-    and when it answers true the build ends after writing what it has (the report says `interrupted`).
+    reported, and the rest goes on. `on_outcome` sees every article's `Outcome`; `stop` is asked after each one
+    and while the workers work, and when it answers true the build ends after writing what it has (the report
+    says `interrupted`). `budget`: seconds an article may take before it is rejected (its worker process stopped
+    and replaced; always on worker processes then). `max_decompressed`: bytes a gzipped file may inflate to.
+    `keep_rejections=False` keeps only the count of rejections (pass `on_outcome` to see them): for inputs with
+    very many.
     Raises `StoreError` (store cannot be opened or written) and `ConfigError` (broken rules or gazetteers).
     """
     from .pipeline import build as run_build
@@ -126,15 +132,17 @@ def build(paths: Paths | Iterable[Article], store: str | os.PathLike[str] | Stor
         items: Iterable[Any] = itertools.chain([first], given)
     else:
         names = [os.fspath(p) for p in ([first, *given] if first is not None else [])]
-        items = read_inputs(names, max_chars=max_chars or DEFAULT_MAX_CHARS)
+        limits = {"max_decompressed": max_decompressed} if max_decompressed else {}
+        items = read_inputs(names, max_chars=max_chars or DEFAULT_MAX_CHARS, **limits)
     opened = isinstance(store, (str, os.PathLike))
     target = open_store(os.fspath(store), token=token) if opened else store
     try:
         target.load_ontology(ontology_files())
         prepare()  # a broken rule or gazetteer file: one error, before any article
-        report = run_build(items, target, jobs=jobs, on_outcome=on_outcome, stop=stop)
+        report = run_build(items, target, jobs=jobs, on_outcome=on_outcome, stop=stop, budget=budget,
+                           keep_rejections=keep_rejections)
         target.flush()
-        if report.stored and hasattr(target, "optimize"):  # embedded: compact the files the build wrote
+        if report.stored and not report.interrupted and hasattr(target, "optimize"):  # compact what it wrote
             target.optimize()
         return report
     except BaseException:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import errno
-import json
 import signal
 import socket
 import sys
@@ -17,7 +16,9 @@ import click
 
 from . import __version__, cli_distributed, cli_link
 from .cli_options import mappings_option, ontology_option
-from .reader import DEFAULT_MAX_CHARS
+from .pipeline import DEFAULT_BUDGET
+from .reader import DEFAULT_MAX_CHARS, DEFAULT_MAX_DECOMPRESSED
+from .report import RejectionReport
 from .results import FORMATS, default_format, fitting, form, write_results
 from .sparql_syntax import describe
 from .store import StoreError, default_location, open_store
@@ -74,37 +75,49 @@ inputs_argument = click.argument("inputs", nargs=-1, required=True,
               help="Where to write the rejected articles and their reasons (default: <store>/rejected.jsonl).")
 @click.option("--max-chars", type=click.IntRange(min=1), default=None,
               help=f"Reject articles longer than this many characters of text (default {DEFAULT_MAX_CHARS:,}).")
+@click.option("--time-budget", type=click.FloatRange(min=0, min_open=True), default=DEFAULT_BUDGET,
+              show_default=True, metavar="SECONDS",
+              help="Reject an article that takes longer than this to extract and validate; the rest go on.")
+@click.option("--max-decompressed", type=click.IntRange(min=1), default=DEFAULT_MAX_DECOMPRESSED, metavar="BYTES",
+              help=f"Stop reading a gzipped file past this many decompressed bytes (default "
+                   f"{DEFAULT_MAX_DECOMPRESSED:,}).")
 @mappings_option
 @ontology_option
 @click.pass_context
 def build(ctx: click.Context, inputs: tuple[str, ...], store_path: str | None, token: str | None, jobs: int | None,
-          report_path: str | None, max_chars: int | None) -> None:
+          report_path: str | None, max_chars: int | None, time_budget: float, max_decompressed: int) -> None:
     """Read INPUTS (files, folders, - for stdin), extract, validate and store each article.
 
     Each problem with an input is one line on stderr naming the file (and line); the rest goes on, and the exit
-    code is 1 when any article was rejected. Ctrl-C stops after the current batch (exit code 130); a second
-    Ctrl-C stops at once. Either way every article in the store is complete, and running the same build again
-    finishes the job.
+    code is 1 when any article was rejected. An article that takes longer than --time-budget is rejected. Named
+    pipes, devices and sockets met in a folder are skipped with a warning. Ctrl-C stops within a second or two,
+    writing the articles done so far (exit code 130); a second Ctrl-C stops at once. Either way every article in
+    the store is complete, and running the same build again finishes the job.
     """
     from . import build as run_build
     from .pipeline import ConfigError, default_jobs
 
     location = store_path or default_location()
     interrupt = _Interrupt()
+    report = RejectionReport(_report_path(location, report_path))
     try:
         with interrupt:
             summary = _run_build(run_build, list(inputs), location, token, jobs or default_jobs(), max_chars,
-                                 interrupt)
-            _write_report(summary, location, report_path)
+                                 interrupt, report, {"budget": time_budget, "max_decompressed": max_decompressed})
+            _commit_report(report)
     except (StoreError, ConfigError, OSError) as exc:
-        _fail(ctx, exc)
+        report.discard()
+        _fail(ctx, _disk_error(exc))
     except KeyboardInterrupt:  # the build flushed what it had committed
+        report.discard()
         click.echo("kgbuild: interrupted; every article stored so far is complete (run the build again to finish)",
                    err=True)
         sys.exit(130)
     except click.ClickException:
+        report.discard()
         raise
     except Exception as exc:  # noqa: BLE001 - a bug: one line, the traceback with --verbose
+        report.discard()
         _fail(ctx, Exception(f"internal error: {type(exc).__name__}: {exc} (run with --verbose for details)"))
     click.echo(summary.line())
     if summary.slow_validations:
@@ -113,47 +126,62 @@ def build(ctx: click.Context, inputs: tuple[str, ...], store_path: str | None, t
         click.echo(f"kgbuild: warning: {summary.slow_validations} articles validated by pySHACL, about 20 times "
                    f"slower: the shapes use SHACL the compiled validator does not support ({unsupported()})", err=True)
     if summary.interrupted:
-        click.echo("kgbuild: interrupted after the current batch; every article stored so far is complete "
+        click.echo("kgbuild: interrupted; every article stored so far is complete "
                    "(run the build again to finish)", err=True)
         sys.exit(130)
     sys.exit(1 if summary.rejected else 0)
 
 
 def _run_build(run_build: Callable[..., Summary], inputs: list[str], location: str, token: str | None, jobs: int,
-               max_chars: int | None, interrupt: _Interrupt) -> Summary:
+               max_chars: int | None, interrupt: _Interrupt, report: RejectionReport, limits: dict) -> Summary:
     show_progress = sys.stderr.isatty()
     with click.progressbar(length=0, label="building", file=sys.stderr, show_pos=True) if show_progress \
             else _NoBar() as bar:
         def on_outcome(outcome: Outcome) -> None:
             if outcome.error:
                 click.echo(f"kgbuild: {outcome.source}: {outcome.error}", err=True)
+                try:  # streamed as they come: a million rejections must not be held in memory
+                    report.add(outcome.source, outcome.error, outcome.report)
+                except OSError as exc:
+                    raise StoreError(f"{report.path}: cannot write the report of rejected articles: "
+                                     f"{exc.strerror or exc}") from None
             for w in outcome.warnings:
                 click.echo(f"kgbuild: warning: {w}", err=True)
             bar.update(1)
 
         return run_build(inputs, location, jobs=jobs, max_chars=max_chars, token=token, on_outcome=on_outcome,
-                         stop=interrupt.requested)
+                         stop=interrupt.requested, keep_rejections=False, **limits)
 
 
-def _write_report(summary: Summary, location: str, report_path: str | None) -> None:
-    """The rejected articles and their reasons, one JSON object a line (none: no file is written)."""
-    if not summary.rejections:
-        return
+def _report_path(location: str, report_path: str | None) -> Path:
     # a remote store has no folder of its own: the report goes to the working folder
     folder = Path("." if location.startswith(("http://", "https://")) else location)
-    path = Path(report_path) if report_path else folder / "rejected.jsonl"
+    return Path(report_path) if report_path else folder / "rejected.jsonl"
+
+
+def _commit_report(report: RejectionReport) -> None:
+    """The rejected articles and their reasons, one JSON object a line (none: no file is written)."""
     try:
-        with path.open("w", encoding="utf-8") as fh:
-            for o in summary.rejections:
-                fh.write(json.dumps({"source": o.source, "reason": o.error, "report": o.report}) + "\n")
+        path = report.commit()
     except OSError as exc:
-        raise StoreError(f"{path}: cannot write the report of rejected articles: {exc.strerror}") from None
-    click.echo(f"kgbuild: rejected articles and reasons written to {path}", err=True)
+        raise StoreError(f"{report.path}: cannot write the report of rejected articles: {exc.strerror or exc}") \
+            from None
+    if path is not None:
+        click.echo(f"kgbuild: rejected articles and reasons written to {path}", err=True)
+
+
+def _disk_error(exc: BaseException) -> BaseException:
+    """A full disk, whichever layer met it, as one line."""
+    if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EFBIG):
+        return Exception(f"{exc.strerror}{f' writing {exc.filename}' if exc.filename else ''}: nothing half-written "
+                         "was left behind; free some space and run the build again")
+    return exc
 
 
 class _Interrupt:
     """SIGINT during a build: before the articles flow it stops at once; then the first Ctrl-C asks the build to
-    stop after the current batch, and a second one stops at once (KeyboardInterrupt)."""
+    stop (the workers are stopped, the articles done so far written), and a second one stops at once
+    (KeyboardInterrupt)."""
 
     def __init__(self) -> None:
         self.armed = False
@@ -161,7 +189,7 @@ class _Interrupt:
         self._previous: object = None
 
     def requested(self) -> bool:
-        # asked first when the articles start to flow: from then on the first Ctrl-C lets the batch finish
+        # asked first when the articles start to flow: from then on the first Ctrl-C stops the build gently
         self.armed = True
         return self.stopping
 
@@ -169,7 +197,7 @@ class _Interrupt:
         if not self.armed or self.stopping:
             raise KeyboardInterrupt
         self.stopping = True
-        click.echo("kgbuild: interrupted: finishing the current batch (Ctrl-C again to stop at once)", err=True)
+        click.echo("kgbuild: interrupted: writing the articles done so far (Ctrl-C again to stop at once)", err=True)
 
     def __enter__(self) -> _Interrupt:
         if threading.current_thread() is threading.main_thread():
@@ -271,6 +299,8 @@ def export(ctx: click.Context, store_path: str | None, token: str | None, fmt: s
             sys.stdout.buffer.flush()
     except StoreError as exc:
         _fail(ctx, exc)
+    except OSError as exc:  # a full disk: one line; export() left no partial file
+        _fail(ctx, Exception(f"{output or 'standard output'}: cannot write: {exc.strerror or exc}"))
 
 
 @main.command()

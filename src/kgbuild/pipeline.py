@@ -6,17 +6,16 @@ come back as plain text and are written by the one writer, in batches, each batc
 
 from __future__ import annotations
 
-import multiprocessing as mp
 import os
 import signal
 import sys
-import threading
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import lru_cache, partial
 from pathlib import Path
 
-from .records import Article, Facts, InputError
+from . import workers
+from .records import Article, Facts, InputError, Skipped
 from .store import ArticleGraph
 
 
@@ -32,6 +31,8 @@ class Outcome:
     warnings: tuple[str, ...] = ()
     triples: int = 0
     slow_validation: bool = False  # validated by pySHACL: the shapes use SHACL the compiled validator does not know
+    controls_removed: int = 0  # characters XML cannot carry that the reader took out of the text
+    identifier: str | None = None  # the input's id, as written
 
 
 @dataclass
@@ -41,14 +42,18 @@ class Summary:
     unchanged: int = 0
     rejected: int = 0
     triples: int = 0
+    controls_removed: int = 0
+    # each rejected article's Outcome, unless the build was asked not to keep them (the CLI streams them to its
+    # report instead: a million rejected records would hold hundreds of MB here)
     rejections: list[Outcome] = field(default_factory=list)
     interrupted: bool = False  # stopped on request before the end of the input
     slow_validations: int = 0  # articles validated by pySHACL instead of the compiled shapes (see validate)
 
     def line(self) -> str:
         slow = f", {self.slow_validations} validated by pySHACL" if self.slow_validations else ""
+        controls = f", {self.controls_removed} control characters removed" if self.controls_removed else ""
         return (f"{self.read} articles read, {self.stored} stored, {self.unchanged} unchanged, "
-                f"{self.rejected} rejected, {self.triples} triples{slow}")
+                f"{self.rejected} rejected, {self.triples} triples{slow}{controls}")
 
 
 class ConfigError(Exception):
@@ -123,7 +128,7 @@ def process(article: Article, *, validate: bool = True) -> Outcome:
             slow = False
         graph = ArticleGraph.of(iri, quads, entities)
         return Outcome(article.source, iri, graph, warnings=article.warnings, triples=graph.ntriples.count("\n"),
-                       slow_validation=slow)
+                       slow_validation=slow, controls_removed=article.controls_removed, identifier=article.identifier)
     except Exception as exc:  # noqa: BLE001 - one bad article must not stop the batch
         return Outcome(article.source, error=f"internal error: {type(exc).__name__}: {exc}",
                        warnings=article.warnings)
@@ -132,21 +137,20 @@ def process(article: Article, *, validate: bool = True) -> Outcome:
 def _process_item(item: Article | InputError | Outcome) -> Outcome:
     if isinstance(item, Outcome):
         return item
+    if isinstance(item, Skipped):  # not an article: a warning, neither read nor rejected
+        return Outcome(item.source, warnings=(f"{item.source}: {item.reason}",))
     if isinstance(item, InputError):
         return Outcome(item.source, error=item.reason)
     return process(item)
 
 
-def _portable(item: Article | InputError) -> Article | Outcome:
-    # An InputError does not survive pickling (its __init__ takes two arguments, its args hold one): a worker
-    # would die unpickling it and the pool would hang. Send the rejection as an Outcome instead.
-    if isinstance(item, InputError):
-        return Outcome(item.source, error=item.reason)
-    return item
+def _local(item: Article | InputError | Outcome) -> Outcome | None:
+    """The outcome of an item that needs no worker (a rejection by the reader), else None."""
+    return None if isinstance(item, Article) else _process_item(item)
 
 
 def _worker_init(parent: int) -> None:
-    """In each worker: Ctrl-C is the parent's to handle (it stops after the current batch), and the worker dies
+    """In each worker: Ctrl-C is the parent's to handle (it stops the workers), and the worker dies
     with the parent rather than lingering when the parent is killed."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     if sys.platform.startswith("linux"):
@@ -160,41 +164,37 @@ def _worker_init(parent: int) -> None:
         os._exit(1)
 
 
-CHUNK = 16  # articles per task sent to a worker: fewer, larger messages
-IN_FLIGHT = 32  # tasks per worker read ahead of the writer, at most: memory does not grow with the input
+DEFAULT_BUDGET = 60.0  # seconds one article may take in the workers (reading, annotating, mapping, validating)
 
 
-def outcomes(items: Iterable[Article | InputError], jobs: int = 1) -> Iterator[Outcome]:
-    """Process articles in order, on `jobs` worker processes.
+def outcomes(items: Iterable[Article | InputError], jobs: int = 1, *, budget: float | None = None,
+             stop: Callable[[], bool] | None = None) -> Iterator[Outcome]:
+    """Process articles in order: here when jobs is 1 and there is no time budget, else on `jobs` worker processes.
 
-    With fork, the rules and gazetteers are compiled here once, before the workers start, and shared with them
-    copy-on-write; with spawn each worker compiles them once. Pool.imap would read the whole input ahead into its
-    task queue; a semaphore keeps at most IN_FLIGHT tasks per worker between the reader and the writer.
+    With workers, an article running past `budget` seconds is rejected (its worker killed and replaced) and the
+    rest go on; `stop()` answering true ends the iteration at once, the articles in the workers dropped. With
+    fork, the rules and gazetteers are compiled here once, before the workers start, and shared with them
+    copy-on-write; with spawn each worker compiles them once.
     """
-    if jobs <= 1:
+    if jobs <= 1 and budget is None:
         for item in items:
+            if stop is not None and stop():
+                return
             yield _process_item(item)
         return
-    method = "fork" if hasattr(os, "fork") else "spawn"
-    if method == "fork":
+    if hasattr(os, "fork"):
         _warm_up()
-    limit = threading.BoundedSemaphore(CHUNK * IN_FLIGHT * jobs)
-    done = threading.Event()
+    results = workers.run(items, _process_item, jobs=max(jobs, 1), budget=budget, local=_local,
+                          init=partial(_worker_init, os.getpid()), stop=stop or (lambda: False),
+                          ahead=AHEAD * max(jobs, 1))
+    for item, result in results:
+        if isinstance(result, workers.Overrun):
+            source = item.source if isinstance(item, (Article, InputError, Outcome)) else str(item)
+            result = Outcome(source, error=str(result), warnings=getattr(item, "warnings", ()))
+        yield result
 
-    def fed() -> Iterator[Article | Outcome]:
-        for item in items:
-            while not limit.acquire(timeout=0.2):
-                if done.is_set():  # the consumer left early: let the pool's task thread end
-                    return
-            yield _portable(item)
 
-    with mp.get_context(method).Pool(jobs, initializer=_worker_init, initargs=(os.getpid(),)) as pool:
-        try:
-            for outcome in pool.imap(_process_item, fed(), chunksize=CHUNK):
-                limit.release()
-                yield outcome
-        finally:
-            done.set()  # before the pool's exit joins its task thread, which may wait in fed()
+AHEAD = 64  # articles per worker read ahead of the writer, at most: memory does not grow with the input
 
 
 def _warm_up() -> None:
@@ -214,15 +214,20 @@ FLUSH_EVERY = 2000  # articles written between two flushes of the store to disk
 
 def build(items: Iterable[Article | InputError], store, *, jobs: int = 1, batch_size: int = 200,
           on_outcome: Callable[[Outcome], None] | None = None,
-          stop: Callable[[], bool] | None = None) -> Summary:
+          stop: Callable[[], bool] | None = None, budget: float | None = None,
+          keep_rejections: bool = True) -> Summary:
     """Process articles and write their graphs to the store in batches; each batch is one transaction.
 
-    `stop` is asked after every article: when it answers true the articles processed so far are written (one
-    last transaction), those still in the workers are dropped, and the summary says `interrupted`.
+    Every outcome goes to `on_outcome`; the rejected ones are also kept in the summary unless `keep_rejections` is
+    false (then memory does not grow with them). `stop` is
+    asked after every article and while waiting for the workers: when it answers true the articles processed so
+    far are written (one last transaction), those still in the workers are dropped, and the summary says
+    `interrupted`. `budget`: seconds an article may take in the workers before it is rejected (see `outcomes`).
     """
     summary = Summary()
     batch: dict[str, ArticleGraph] = {}
     written = [0]
+    ids: dict[str, tuple[str | None, str]] = {}  # article IRI -> the id and source that made it, in this build
 
     def flush() -> None:
         if batch:
@@ -235,18 +240,20 @@ def build(items: Iterable[Article | InputError], store, *, jobs: int = 1, batch_
                 store.flush()
                 written[0] = 0
 
-    results = outcomes(items, jobs)
+    results = outcomes(items, jobs, budget=budget, stop=stop)
     try:
         if stop is not None and stop():
             summary.interrupted = True
             return summary
         for outcome in results:
-            _count(summary, outcome, batch, batch_size, flush)
+            outcome = _collision(outcome, ids)
+            _count(summary, outcome, batch, batch_size, flush, keep_rejections)
             if on_outcome:
                 on_outcome(outcome)
             if stop is not None and stop():
-                summary.interrupted = True
                 break
+        if stop is not None and stop():
+            summary.interrupted = True
         flush()
     finally:
         results.close()  # stops the worker pool
@@ -254,16 +261,34 @@ def build(items: Iterable[Article | InputError], store, *, jobs: int = 1, batch_
 
 
 def _count(summary: Summary, outcome: Outcome, batch: dict[str, ArticleGraph], batch_size: int,
-           flush: Callable[[], None]) -> None:
+           flush: Callable[[], None], keep_rejections: bool) -> None:
+    if outcome.graph is None and outcome.error is None:  # a skipped input
+        return
     summary.read += 1
     summary.slow_validations += outcome.slow_validation
     if outcome.graph is None:
         summary.rejected += 1
-        summary.rejections.append(outcome)
+        if keep_rejections:
+            summary.rejections.append(outcome)
         return
     summary.triples += outcome.triples
+    summary.controls_removed += outcome.controls_removed
     if outcome.graph.iri in batch:  # the same article twice in one batch: the later one wins
         flush()
     batch[outcome.graph.iri] = outcome.graph
     if len(batch) >= batch_size:
         flush()
+
+
+def _collision(outcome: Outcome, ids: dict[str, tuple[str | None, str]]) -> Outcome:
+    """An article whose IRI another article of this build already has, from an id that differs as written (the key
+    lowercases ids: "G-1" and "g-1"), is rejected naming both: it must not overwrite the other. The same id twice
+    is the same article, and the later one wins."""
+    if outcome.graph is None or outcome.iri is None:
+        return outcome
+    first = ids.setdefault(outcome.iri, (outcome.identifier, outcome.source))
+    if first[0] == outcome.identifier:
+        return outcome
+    return Outcome(outcome.source, outcome.iri, warnings=outcome.warnings,
+                   error=f"id {outcome.identifier!r} collides with id {first[0]!r} ({first[1]}): both give the "
+                         f"article <{outcome.iri}> (ids are compared ignoring case); rename one of them")
