@@ -195,7 +195,14 @@ def binary_lines(stream: BinaryIO, source: str, max_chars: int) -> Iterator[tupl
 
 def read_jsonl_stream(stream: BinaryIO, source: str, max_chars: int) -> Iterator[Result]:
     buffered = stream if hasattr(stream, "peek") else io.BufferedReader(stream)  # type: ignore[arg-type]
-    head = buffered.peek(8192)[:8192]
+    try:
+        head = buffered.peek(8192)[:8192]
+    except TooLarge as exc:
+        yield InputError(source, str(exc))
+        return
+    except (OSError, EOFError, zlib.error) as exc:  # corrupt or truncated gzip within its first block
+        yield InputError(source, f"cannot read: {exc}")
+        return
     if not head:
         yield InputError(source, "empty file")
         return
