@@ -14,6 +14,7 @@ import resource
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -22,6 +23,8 @@ import pyoxigraph as ox
 import pytest
 from click.testing import CliRunner
 from conftest import ROOT
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from kgbuild import workers
 from kgbuild.cli import main
@@ -64,7 +67,17 @@ def graphs(store: Path) -> dict[str, str]:
 # -- time: linear parsers, a budget per article -----------------------------------------------------------------------
 
 
-def test_html_of_unclosed_tags_builds_quickly(tmp_path: Path) -> None:
+@pytest.fixture(scope="module")
+def warm() -> None:
+    """Rules, gazetteers and shapes compiled once in this process (as `kgbuild build` does before any article), so
+    that a time bound measures the article, not the start-up of a busy machine."""
+    from kgbuild.pipeline import _warm_up, prepare
+
+    prepare()
+    _warm_up()
+
+
+def test_html_of_unclosed_tags_builds_quickly(tmp_path: Path, warm: None) -> None:
     page = tmp_path / "tags.html"
     page.write_text("<html><body><h1>Pakistan and China sign accord</h1><p>" + BODY + "</p>" + "<a " * 16_000,
                     encoding="utf-8")
@@ -77,7 +90,7 @@ def test_html_of_unclosed_tags_builds_quickly(tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
-def test_repeated_titles_build_in_bounded_time(tmp_path: Path) -> None:
+def test_repeated_titles_build_in_bounded_time(tmp_path: Path, warm: None) -> None:
     text = tmp_path / "titles.txt"
     text.write_text("Prime Minister meets President\n\n" + "Prime Minister " * 20_000 + "\n", encoding="utf-8")
     assert len(text.read_text(encoding="utf-8")) >= 300_000
@@ -307,3 +320,43 @@ def test_build_report_on_a_full_disk_is_one_line_and_leaves_no_file(tmp_path: Pa
     assert len(errors) == 1 and "too large" in errors[0].lower(), result.stderr
     assert not report.exists()
     assert [p.name for p in tmp_path.iterdir() if "report" in p.name] == []
+
+
+# -- property: hostile text costs time in proportion to its length ------------------------------------------------
+
+PIECES = ["Prime Minister ", "President Xi Jinping ", "Pakistan and China ", "Minister of Foreign Affairs of ",
+          "signed an agreement to ", "$5 billion ", "on 4 February 2026 ", "(", ")", "$", "'", '"', ",", "-",
+          "<a ", "<div>", "</div>", "<p>", "<b><i>", "&amp;", "&#", "\x00", "\x01", "\x0b", "\x1f", "\ufffe",
+          "\ud800", " ", "\n", "x", "Updated 04 February 2026\n", "ISLAMABAD: "]
+hostile_texts = st.lists(st.tuples(st.sampled_from(PIECES), st.integers(1, 4000)), min_size=1, max_size=4).map(
+    lambda parts: "".join(piece * n for piece, n in parts)[:40_000])
+
+
+@pytest.mark.slow
+@settings(max_examples=12, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(text=hostile_texts)
+def test_hostile_text_costs_time_in_proportion_to_its_length(text: str) -> None:
+    """Repetition, nesting, control characters and long tokens through the reader (as text, HTML and JSON Lines)
+    and the annotator and rules: at most 0.5 ms a character plus 5 s (normal text costs about 0.06 ms a character;
+    the quadratic cases this guards against cost seconds a character at these sizes)."""
+    from kgbuild.pipeline import _stages
+    from kgbuild.reader import read
+    from kgbuild.records import Article, InputError
+
+    annotator, rules, _ = _stages()
+    plain = text.replace("\ud800", "?")  # a lone surrogate can only come through a JSON escape
+    with tempfile.TemporaryDirectory() as folder:
+        paths = [Path(folder, "a.txt"), Path(folder, "a.html"), Path(folder, "a.jsonl")]
+        paths[0].write_text("Headline\n\n" + plain, encoding="utf-8")
+        paths[1].write_text("<html><body><h1>Headline</h1><p>" + plain, encoding="utf-8")
+        paths[2].write_text(json.dumps({"title": "Headline", "text": text}) + "\n", encoding="utf-8")
+        start = time.monotonic()
+        results = list(read(paths))
+        for result in results:
+            if isinstance(result, Article):
+                rules.apply(annotator.annotate(result))
+        elapsed = time.monotonic() - start
+    assert not [r for r in results if isinstance(r, InputError) and "internal error" in r.reason]
+    chars = 3 * len(text)
+    assert elapsed < 5 + 0.0005 * chars, f"{elapsed:.1f} s for {chars} characters"

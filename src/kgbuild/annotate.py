@@ -24,6 +24,7 @@ from . import gazetteer as gaz
 from . import yamlfile
 from .normalize import find_dates, find_money, parse_number
 from .records import Annotated, Article, Mention, Official, Sentence
+from .tokenizer import BoundedTokenizer
 from .vocab import slug
 
 # What the gazetteers made of a token (state, adj, capital, city, org, title, honorific, name, or "") is kept in
@@ -124,6 +125,7 @@ class Annotator:
         self.lex = load_lexicon(self.dir)
         self._by_state: dict[str, list[gaz.HolderEntry]] | None = None  # terms of office by state, on first use
         self.nlp = spacy.blank("en")
+        self.nlp.tokenizer = BoundedTokenizer(self.nlp.tokenizer)  # linear on long runs of punctuation (issue 14)
         vocab = self.nlp.vocab
         self.phrases = PhraseMatcher(vocab, attr="ORTH")
         self.labels: dict[str, tuple[str, str]] = {}  # matcher label -> (kind, key)
