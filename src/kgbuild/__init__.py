@@ -141,7 +141,8 @@ def build(paths: Paths | Iterable[Article], store: str | os.PathLike[str] | Stor
         prepare()  # a broken rule or gazetteer file: one error, before any article
         report = run_build(items, target, jobs=jobs, on_outcome=on_outcome, stop=stop, budget=budget,
                            keep_rejections=keep_rejections)
-        target.flush()
+        if not report.interrupted:  # stopping: what is committed is in the write-ahead log already (kill-safe)
+            target.flush()
         if report.stored and not report.interrupted and hasattr(target, "optimize"):  # compact what it wrote
             target.optimize()
         return report

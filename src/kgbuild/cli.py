@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import errno
+import os
 import signal
 import socket
 import sys
@@ -112,7 +113,7 @@ def build(ctx: click.Context, inputs: tuple[str, ...], store_path: str | None, t
         report.discard()
         click.echo("kgbuild: interrupted; every article stored so far is complete (run the build again to finish)",
                    err=True)
-        sys.exit(130)
+        _exit_now(130)
     except click.ClickException:
         report.discard()
         raise
@@ -128,7 +129,7 @@ def build(ctx: click.Context, inputs: tuple[str, ...], store_path: str | None, t
     if summary.interrupted:
         click.echo("kgbuild: interrupted; every article stored so far is complete "
                    "(run the build again to finish)", err=True)
-        sys.exit(130)
+        _exit_now(130)
     sys.exit(1 if summary.rejected else 0)
 
 
@@ -151,6 +152,17 @@ def _run_build(run_build: Callable[..., Summary], inputs: list[str], location: s
 
         return run_build(inputs, location, jobs=jobs, max_chars=max_chars, token=token, on_outcome=on_outcome,
                          stop=interrupt.requested, keep_rejections=False, **limits)
+
+
+def _exit_now(code: int) -> None:
+    """Exit after an interrupt without the interpreter's tear-down of the loaded rules and gazetteers (1.6 s on a
+    busy machine: Ctrl-C is to stop within two seconds). The store is closed and the report settled by now. Inside
+    a test's CliRunner (stdout not the process's own) the ordinary exit is kept."""
+    if sys.stdout is not sys.__stdout__ or sys.stderr is not sys.__stderr__:
+        sys.exit(code)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
 
 
 def _report_path(location: str, report_path: str | None) -> Path:
