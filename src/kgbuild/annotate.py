@@ -356,6 +356,15 @@ class Annotator:
             return self.successions[state][1]
         return state
 
+    def _after_located_city(self, doc: Doc, comma: int) -> bool:
+        """"in Lima, Peru": the state after a city named as where something is, is where it is too."""
+        i = comma - 1
+        if i < 0 or doc[i].ent_type_ not in ("city", "capital"):
+            return False
+        while i > 0 and doc[i - 1].ent_type_ in ("city", "capital"):
+            i -= 1
+        return i > 0 and doc[i - 1].lower_ in LOCATIVE
+
     def _unambiguous_state(self, span: Span) -> bool:
         kind, key = self.labels[span.label_]
         return kind == "adj" or (kind == "state" and not self.gaz.states[key].ambiguous)
@@ -372,7 +381,7 @@ class Annotator:
         prev = doc[span.start - 1].lower_ if span.start > 0 else ""
         # "Ambassador to Washington" names a post, not where something happens.
         after_title = span.start > 1 and doc[span.start - 2].ent_type_ == "title"
-        located = prev in LOCATIVE and not after_title
+        located = prev in LOCATIVE and not after_title or prev == "," and self._after_located_city(doc, span.start - 1)
         if kind == "state":
             return [Mention("state", start, end, span.text, key, None, "place" if located else "name")]
         if kind == "adj":

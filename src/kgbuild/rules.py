@@ -172,6 +172,8 @@ class RuleSet:
         for match_id, start, end in self.matcher(doc):
             rule = self.rules[self.nlp.vocab.strings[match_id]]
             span = doc[start:end]
+            if span[-1].ent_type_ == "org":
+                continue  # a trigger word inside an organisation's name: "the Eastern Partnership summit"
             hits.append(_Hit(rule["id"], rule["kind"], rule["family"], rule.get("date_group", rule["family"]),
                              sentence.start + span.start_char,
                              sentence.start + span.end_char, lower, start, end - start,
@@ -262,6 +264,8 @@ class RuleSet:
         return False
 
     def _concludes(self, words: list[str], i: int) -> bool:
+        if words[i] == "agreement" and i + 1 < len(words) and words[i + 1] == "of":
+            return True  # "welcomed the agreement of the Atlantic Declaration"
         if words[i] not in self.conclude:
             return False
         return not (words[i] in AGREE and i + 1 < len(words) and words[i + 1] in PLEDGE_AFTER)
@@ -278,8 +282,15 @@ class RuleSet:
         return False
 
     def _negated(self, hit: _Hit) -> bool:
-        """Proposals, hopes, calls, phone calls and letters before the trigger: not an event."""
-        return any(t in self.not_event for t in hit.lower_tokens[: hit.trigger_index])
+        """Proposals, hopes, calls, phone calls and letters before the trigger, in its clause: not an event.
+        ("reaffirmed their support for the negotiations, and looked forward to the trade mission" is one.)"""
+        words = hit.lower_tokens
+        for i in range(hit.trigger_index - 1, -1, -1):
+            if words[i] in (";", ":") or words[i] == "and" and i > 0 and words[i - 1] == ",":
+                return False
+            if words[i] in self.not_event:
+                return True
+        return False
 
     def _status(self, hit: _Hit, family: str) -> str:
         words = hit.lower_tokens
