@@ -162,11 +162,22 @@ TIMELINE_FACTS = 2000  # facts on a timeline page
 _PARTIES = "kg:participant|kg:party|kg:host|kg:mediator"
 
 
-def timeline_facts(state: str, other: str | None = None) -> list[dict[str, str]]:
+def timeline_queries(state: str, other: str | None = None) -> dict[str, str]:
+    """The independent queries behind a timeline page (run together with `select_many`): the states' labels, the
+    facts, and (for one state) the states it met or agreed with."""
+    named = " ".join(f"<{i}>" for i in (state, other) if i)
+    labels = f"SELECT ?e ?l WHERE {{ VALUES ?e {{ {named} }} GRAPH <{ENTITIES_GRAPH}> {{ ?e rdfs:label ?l }} }}"
+    queries = {"labels": labels, "facts": _timeline_facts(state, other)}
+    if not other:
+        queries["partners"] = _partners(state)
+    return queries
+
+
+def _timeline_facts(state: str, other: str | None = None) -> str:
     """Meetings and agreements `state` takes part in (with `other` too, when given): fact, article, kind, the
     fact's date else its article's, label, status."""
     pair = f"?f {_PARTIES} <{other}> ." if other else ""
-    return select(f"""SELECT ?f ?g ?kind ?when ?dated ?label ?status WHERE {{
+    return (f"""SELECT ?f ?g ?kind ?when ?dated ?label ?status WHERE {{
   {{ SELECT DISTINCT ?f ?g WHERE {{ GRAPH ?g {{ ?f {_PARTIES} <{state}> . {pair} }} }} }}
   GRAPH ?g {{
     {{ ?f a kg:Meeting BIND("meeting" AS ?kind) }} UNION {{ ?f a kg:Agreement BIND("agreement" AS ?kind) }}
@@ -178,9 +189,9 @@ def timeline_facts(state: str, other: str | None = None) -> list[dict[str, str]]
 }} ORDER BY ?when ?f LIMIT {TIMELINE_FACTS}""")
 
 
-def partners(state: str) -> list[dict[str, str]]:
+def _partners(state: str) -> str:
     """The states that meet or agree with `state`: how often, first and last date."""
-    return select(f"""SELECT ?o ?l (COUNT(DISTINCT ?m) AS ?meetings) (COUNT(DISTINCT ?a) AS ?agreements)
+    return (f"""SELECT ?o ?l (COUNT(DISTINCT ?m) AS ?meetings) (COUNT(DISTINCT ?a) AS ?agreements)
   (MIN(?when) AS ?first) (MAX(?when) AS ?last) WHERE {{
   {{ SELECT DISTINCT ?f ?g ?o WHERE {{
      GRAPH ?g {{ ?f {_PARTIES} <{state}> ; {_PARTIES} ?o FILTER(?o != <{state}>) }} }} }}

@@ -12,6 +12,7 @@ from markupsafe import Markup, escape
 from .display import Ref, article_url, local_name
 
 WIDTH, LANE, TOP, LEFT, RIGHT = 1000, 70, 30, 110, 30
+TABLE_ROWS = 200  # facts listed under the plot (the plot shows them all)
 LANES = ("meeting", "agreement")
 COLOURS = {"meeting": "#2e7d32", "agreement": "#6a1b9a"}
 
@@ -44,6 +45,12 @@ def items(rows: list[dict[str, str]]) -> list[Item]:
                             r.get("label") or local_name(r["f"]), local_name(r.get("status") or ""),
                             article_url(r["g"], r["f"]))
     return sorted(seen.values(), key=lambda i: (i.date is None, i.date or dt.date.min, i.iri))
+
+
+def newest(facts: list[Item], n: int = TABLE_ROWS) -> list[Item]:
+    """The newest `n` facts, newest first (undated ones last)."""
+    dated = [f for f in facts if f.date]
+    return (dated[::-1] + [f for f in facts if not f.date])[:n]
 
 
 def partners(rows: list[dict[str, str]]) -> list[dict]:

@@ -93,18 +93,19 @@ def timeline_page() -> Response:
     """Meetings and agreements of a state (?iri=S), or of a pair (&with=T), over time; and whom it met."""
     iri = iri_arg()
     other = iri_arg("with") if request.args.get("with") else None
-    names = queries.labels({iri} | ({other} if other else set()))
+    found = queries.select_many(queries.timeline_queries(iri, other))
+    names = {r["e"]: r["l"] for r in found["labels"]}
     if iri not in names or (other and other not in names):
         fail(404, f"no state <{other if iri in names else iri}> in the store")
-    facts = timeline.items(queries.timeline_facts(iri, other))
+    facts = timeline.items(found["facts"])
     title = f"{names[iri]} and {names[other]}" if other else names[iri]
     ctx = {
         "iri": iri, "other": other, "label": names[iri], "other_label": names.get(other or ""),
         "state": Ref.of(iri, names[iri], "state"),
         "other_state": Ref.of(other, names[other], "state") if other else None,
-        "facts": facts, "meetings": sum(f.kind == "meeting" for f in facts),
+        "facts": facts, "table": timeline.newest(facts), "meetings": sum(f.kind == "meeting" for f in facts),
         "agreements": sum(f.kind == "agreement" for f in facts), "limit": queries.TIMELINE_FACTS,
         "plot": timeline.plot(facts, f"Meetings and agreements of {title} over time"),
-        "partners": [] if other else timeline.partners(queries.partners(iri)),
+        "partners": timeline.partners(found.get("partners", [])),
     }
     return html(render_template("explore_timeline.html", title=f"Timeline: {title}", **ctx))
