@@ -207,10 +207,12 @@ def test_request_size_limit(server: Server) -> None:
 def test_service_and_load_refused(server: Server, readonly_server: Server) -> None:
     for query in ("SELECT * WHERE { SERVICE <http://example.org/sparql> { ?s ?p ?o } }",
                   "PREFIX ex: <http://example.org/> SELECT * WHERE { SERVICE SILENT ex:sparql { ?s ?p ?o } }",
-                  "SELECT * WHERE { \\u0053ERVICE <http://example.org/sparql> { ?s ?p ?o } }",
                   "SELECT * WHERE { SERVICE ?endpoint { ?s ?p ?o } }"):
         status, _, body = http("GET", server.base + "/sparql", params={"query": query})
         assert status == 403, (query, body)
+    # An escape outside a string is no SPARQL for Oxigraph; the policy's parser cannot read it either: refused.
+    query = "SELECT * WHERE { \\u0053ERVICE <http://example.org/sparql> { ?s ?p ?o } }"
+    assert http("GET", server.base + "/sparql", params={"query": query})[0] == 400
     # A keyword inside a string or an IRI is no SERVICE call.
     ok = 'SELECT * WHERE { ?s ?p "SERVICE <http://example.org/>" } LIMIT 1'
     assert http("GET", server.base + "/sparql", params={"query": ok})[0] == 200

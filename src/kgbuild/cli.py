@@ -328,16 +328,25 @@ def export(ctx: click.Context, store_path: str | None, token: str | None, fmt: s
 @click.option("--threads", default=None, type=int, help="Server threads (default 16).")
 @click.option("--workers", default=None, type=int, help="Query worker processes (default: one per core, at least 2).")
 @ontology_option
+@click.option("--max-response-bytes", default=512 * 1024**2, type=click.IntRange(min=1), metavar="N",
+              show_default=True, help="Largest answer; a query whose answer is larger is refused with a message.")
+@click.option("--max-query-memory", default=2 * 1024**3, type=click.IntRange(min=64 * 1024**2), metavar="N",
+              show_default=True, help="Memory one query or update may use; past it, it is stopped with a message.")
+@click.option("--base-url", default=None, metavar="URL",
+              help="The server's public URL (default http://HOST:PORT/): the base of relative IRIs in queries and "
+                   "the IRI in the service description.")
 @click.pass_context
 def serve(ctx: click.Context, store_path: str | None, host: str, port: int, timeout: float,
           token: str | None, max_rows: int | None, service_hosts: tuple[str, ...], threads: int | None,
-          workers: int | None) -> None:
+          workers: int | None, max_response_bytes: int, max_query_memory: int, base_url: str | None) -> None:
     """Serve the store: SPARQL endpoint at /sparql, query page at /, explore pages at /explore/."""
     from .endpoint import serve as run
 
     if not _port_free(host, port):  # before the query workers start: one line, nothing to clean up
         _fail(ctx, Exception(f"port {port} is in use; try --port"))
-    options: dict = {"timeout": timeout, "token": token, "allow_service_hosts": service_hosts, "workers": workers}
+    options: dict = {"timeout": timeout, "token": token, "allow_service_hosts": service_hosts, "workers": workers,
+                     "max_response_bytes": max_response_bytes, "max_query_memory": max_query_memory,
+                     "base_url": base_url}
     if max_rows is not None:
         options["max_rows"] = max_rows
     if threads is not None:

@@ -24,7 +24,15 @@ from werkzeug.exceptions import HTTPException
 
 from . import endpoint_graph_store, endpoint_pages, endpoint_sparql
 from .endpoint_pool import Backend
-from .endpoint_protocol import DEFAULT_MAX_REQUEST_BYTES, DEFAULT_MAX_ROWS, DEFAULT_THREADS, Settings
+from .endpoint_protocol import (
+    CSP,
+    DEFAULT_MAX_QUERY_MEMORY,
+    DEFAULT_MAX_REQUEST_BYTES,
+    DEFAULT_MAX_RESPONSE_BYTES,
+    DEFAULT_MAX_ROWS,
+    DEFAULT_THREADS,
+    Settings,
+)
 from .explore import blueprint as explore_blueprint
 from .store import StoreError
 
@@ -34,18 +42,25 @@ access_log = logging.getLogger("kgbuild.access")
 
 def create_app(store_path: str, *, timeout: float = 30.0, token: str | None = None, max_rows: int = DEFAULT_MAX_ROWS,
                allow_service_hosts: tuple[str, ...] = (), threads: int = DEFAULT_THREADS, workers: int | None = None,
-               max_request_bytes: int = DEFAULT_MAX_REQUEST_BYTES) -> Flask:
-    """The WSGI app serving the store at `store_path`. It owns the store (read-write) and its query workers."""
+               max_request_bytes: int = DEFAULT_MAX_REQUEST_BYTES, max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
+               max_query_memory: int = DEFAULT_MAX_QUERY_MEMORY, base_url: str = "http://localhost:5000/") -> Flask:
+    """The WSGI app serving the store at `store_path`. It owns the store (read-write) and its query workers.
+
+    `base_url` is the server's public URL: relative IRIs in queries resolve against its /sparql, and the service
+    description names it (never the Host header a client sent). Each query and update runs within `timeout` seconds
+    and `max_query_memory` bytes (its process is stopped past either), and answers at most `max_response_bytes`."""
     del threads  # a property of the WSGI server, accepted so that serve() and create_app() take the same options
     if token is None and not Path(store_path).exists():
         raise StoreError(f"{store_path}: no store here (run `kgbuild build` first, or serve with --token to fill it)")
-    backend = Backend(store_path, workers=workers or max(2, os.cpu_count() or 2), timeout=timeout)
+    config = Settings(timeout=timeout, token=token, max_rows=max_rows, allow_service_hosts=tuple(allow_service_hosts),
+                      base_url=base_url, max_response_bytes=max_response_bytes)
+    backend = Backend(store_path, workers=workers or max(2, os.cpu_count() or 2), timeout=timeout,
+                      max_memory=max_query_memory)
+    backend.query_options = config.query_options()
     atexit.register(backend.close)
 
     app = Flask(__name__)
-    app.config.update(MAX_CONTENT_LENGTH=max_request_bytes, MAX_FORM_MEMORY_SIZE=max_request_bytes,
-                      KGBUILD=Settings(timeout=timeout, token=token, max_rows=max_rows,
-                                       allow_service_hosts=tuple(allow_service_hosts)))
+    app.config.update(MAX_CONTENT_LENGTH=max_request_bytes, MAX_FORM_MEMORY_SIZE=max_request_bytes, KGBUILD=config)
     app.extensions["kgbuild"] = backend
     for blueprint in (endpoint_sparql.blueprint, endpoint_graph_store.blueprint, endpoint_pages.blueprint,
                       explore_blueprint):
@@ -65,12 +80,16 @@ def _start() -> None:
 
 
 def _finish(resp: Response) -> Response:
-    # CORS: any page may query this public endpoint; writes still need the token.
+    # CORS: any page may read this public endpoint (GET, and POST of queries); no other origin may send the update
+    # token (Authorization) or write with PUT/DELETE from a browser.
     resp.headers["Access-Control-Allow-Origin"] = "*"
-    resp.headers["Access-Control-Allow-Methods"] = "GET, POST, PUT, DELETE, HEAD, OPTIONS"
-    resp.headers["Access-Control-Allow-Headers"] = "Accept, Content-Type, Authorization"
+    resp.headers["Access-Control-Allow-Methods"] = "GET, HEAD, POST, OPTIONS"
+    resp.headers["Access-Control-Allow-Headers"] = "Accept, Content-Type"
     resp.headers["Access-Control-Expose-Headers"] = "Content-Type, X-Kgbuild-Truncated, X-Kgbuild-Rows"
     resp.headers["Access-Control-Max-Age"] = "86400"
+    resp.headers["X-Content-Type-Options"] = "nosniff"
+    if resp.mimetype in ("text/html", "application/xhtml+xml"):
+        resp.headers["Content-Security-Policy"] = CSP
     record = {"ts": round(time.time(), 3), "client": request.remote_addr, "method": request.method,
               "path": request.path, "status": resp.status_code,
               "ms": round((time.perf_counter() - g.get("t0", time.perf_counter())) * 1000, 2),
@@ -114,12 +133,15 @@ def _configure_logging() -> None:
 
 def serve(store: str, host: str = "127.0.0.1", port: int = 5000, *, timeout: float = 30.0, token: str | None = None,
           max_rows: int = DEFAULT_MAX_ROWS, allow_service_hosts: tuple[str, ...] = (), threads: int = DEFAULT_THREADS,
-          workers: int | None = None, max_request_bytes: int = DEFAULT_MAX_REQUEST_BYTES) -> None:
+          workers: int | None = None, max_request_bytes: int = DEFAULT_MAX_REQUEST_BYTES,
+          max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES, max_query_memory: int = DEFAULT_MAX_QUERY_MEMORY,
+          base_url: str | None = None) -> None:
     """Serve the store with waitress (a production WSGI server) until interrupted."""
     from waitress import serve as waitress_serve
 
     app = create_app(store, timeout=timeout, token=token, max_rows=max_rows, allow_service_hosts=allow_service_hosts,
-                     workers=workers, max_request_bytes=max_request_bytes)
+                     workers=workers, max_request_bytes=max_request_bytes, max_response_bytes=max_response_bytes,
+                     max_query_memory=max_query_memory, base_url=base_url or f"http://{host}:{port}/")
     backend: Backend = app.extensions["kgbuild"]
 
     def _stop(signum: int, frame: object) -> None:

@@ -12,7 +12,7 @@ from flask import Blueprint, Response, render_template, request
 from werkzeug.exceptions import HTTPException
 
 from . import formats
-from .endpoint_protocol import fail, run
+from .endpoint_protocol import fail, http_link, run
 from .vocab import PREFIXES
 
 blueprint = Blueprint("pages", __name__)
@@ -87,6 +87,7 @@ def _table(fmt: formats.Format, body: bytes) -> tuple[dict, list[str]]:
 
 def render(query: str, *, title: str, iri: str | None = None, execute: bool = True) -> Response:
     ctx: dict[str, object] = {"query": query, "examples": examples(), "title": title, "iri": iri,
+                              "iri_href": http_link(iri),
                               "error": None, "table": None, "downloads": [], "truncated": False}
     status = 200
     if execute and query.strip():

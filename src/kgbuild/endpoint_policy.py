@@ -1,54 +1,140 @@
-"""Which queries and updates may run: `SERVICE` and `LOAD` make the engine fetch remote IRIs, so they are refused
-unless their host is allowed."""
+"""Which queries and updates may run, decided on the parsed request, never on its text.
+
+`SERVICE` and `LOAD` make the engine fetch IRIs from other hosts, so they are refused unless their host is allowed.
+The request is parsed with rdflib's SPARQL parser and the parse tree walked for every `SERVICE` (in subqueries,
+OPTIONAL, UNION, EXISTS, ...) and `LOAD`. Oxigraph then runs the same text, so the two parsers must see the same
+tokens. Two differences are removed: SPARQL ends a comment at a carriage return as well as at a line feed, rdflib's
+tokenizer only at a line feed, so rdflib is given the text with CR made LF (this moves no token boundary Oxigraph
+sees); and rdflib's parse functions replace \\u escapes in the whole text first (as SPARQL 1.1 section 19.2 says)
+while Oxigraph reads them only inside strings and IRIs, so `"a\\u0022 ...` would end a string for one parser and not
+the other: rdflib's grammar is used directly, without that step, and a \\u escape anywhere makes the request
+unparsable for the policy. A request rdflib cannot parse is refused: it is never run unchecked.
+
+The parse also tells whether a query names its dataset (FROM, FROM NAMED) or an update its graphs (USING, WITH):
+the server's union default graph is used only when none is named.
+"""
 
 from __future__ import annotations
 
 import re
-from urllib.parse import urlsplit
+from collections.abc import Iterator
+from dataclasses import dataclass
+from urllib.parse import urljoin, urlsplit
 
-_UNICODE_ESCAPE = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
-# Strings, comments and IRIs are skipped so that a keyword inside them does not count, and one outside them is seen.
+
+class Refused(Exception):
+    """The request may not run here; `status` is its HTTP status (400 unparsable, 403 forbidden)."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+@dataclass(frozen=True)
+class Checked:
+    """What the policy learnt from the parse."""
+
+    names_dataset: bool  # FROM / FROM NAMED in a query, USING / USING NAMED / WITH in an update
+
+
+def _walk(node: object) -> Iterator[object]:
+    """Every node of an rdflib parse tree (CompValue is a dict of children, ParseResults a list)."""
+    stack = [node]
+    while stack:
+        item = stack.pop()
+        yield item
+        if isinstance(item, dict):
+            stack.extend(item.values())
+        elif isinstance(item, (list, tuple)) or type(item).__name__ == "ParseResults":
+            stack.extend(list(item))
+
+
+def _name(node: object) -> str | None:
+    return getattr(node, "name", None) if isinstance(node, dict) else None
+
+
+def _resolve(term: object, prefixes: dict[str, str], base: str | None) -> str | None:
+    """The IRI a SERVICE or LOAD names, or None for a variable or an unknown prefix."""
+    from rdflib.term import URIRef
+
+    if isinstance(term, URIRef):
+        return urljoin(base, str(term)) if base else str(term)
+    if _name(term) == "pname":
+        prefix = term.get("prefix") or ""
+        if prefix in prefixes:
+            return prefixes[prefix] + (term.get("localname") or "")
+    return None
+
+
+def warm_up() -> None:
+    check("ASK {}", update=False)
+    check("CLEAR SILENT DEFAULT", update=True)
+
+
+def check(text: str, *, update: bool, allowed_hosts: tuple[str, ...] = (), base: str | None = None) -> Checked:
+    """Parse a query (or update) and decide whether it may run; raise Refused if not."""
+    from pyparsing import ParseBaseException
+    from rdflib.plugins.sparql.parser import Query, UpdateUnit
+
+    what = "update" if update else "query"
+    try:
+        text = text.replace("\r", "\n")
+        tree = UpdateUnit.parse_string(text, parse_all=True)[0] if update else Query.parse_string(text, parse_all=True)
+    except ParseBaseException as exc:
+        raise Refused(400, f"malformed {what}: {exc}") from None
+    except (ValueError, TypeError, RecursionError, MemoryError) as exc:
+        raise Refused(400, f"malformed {what}: {type(exc).__name__}: {str(exc)[:200]}") from None
+    prefixes: dict[str, str] = {}
+    names_dataset = False
+    allowed = {h.lower() for h in allowed_hosts}
+    for node in _walk(tree):
+        kind = _name(node)
+        if kind == "PrefixDecl":
+            prefixes[node.get("prefix") or ""] = str(node.get("iri"))
+        elif kind == "Base":
+            base = urljoin(base, str(node.get("iri"))) if base else str(node.get("iri"))
+        elif kind in ("DatasetClause", "UsingClause") or (kind == "Modify" and node.get("withClause") is not None):
+            names_dataset = True
+    # A second pass, so that a PREFIX declared anywhere in the prologue is known (rdflib's order is not the text's).
+    for node in _walk(tree):
+        kind = _name(node)
+        if kind not in ("ServiceGraphPattern", "Load"):
+            continue
+        keyword = "SERVICE" if kind == "ServiceGraphPattern" else "LOAD"
+        iri = _resolve(node.get("term") if kind == "ServiceGraphPattern" else node.get("iri"), prefixes, base)
+        parts = urlsplit(iri) if iri else None
+        if not allowed:
+            raise Refused(403, f"{keyword} is not allowed on this endpoint: it would make the server fetch "
+                               f"{f'<{iri}>' if iri else 'a remote IRI'} (start it with --allow-service-host HOST)")
+        if parts is None or parts.scheme not in ("http", "https") or (parts.hostname or "").lower() not in allowed:
+            what_iri = f"<{iri}>" if iri else "a variable or an unknown IRI"
+            raise Refused(403, f"{keyword} of {what_iri} is not allowed on this endpoint "
+                               f"(allowed hosts: {', '.join(sorted(allowed))})")
+    return Checked(names_dataset)
+
+
+# Strings, comments (ended by CR or LF) and IRIs, so that braces and keywords inside them are skipped.
 _TOKEN = re.compile(
-    r'(?P<string>"""(?:[^"\\]|\\.|"(?!""))*"""|\'\'\'(?:[^\'\\]|\\.|\'(?!\'\'))*\'\'\'|"(?:[^"\\\n]|\\.)*"'
-    r"|'(?:[^'\\\n]|\\.)*')"
-    r"|(?P<comment>#[^\n]*)"
-    r'|(?P<iri><[^<>"{}|^`\\\x00-\x20]*>)'
-    r"|(?P<word>[?$]?[A-Za-z_][\w.-]*(?::[\w.%-]*)?|:[\w.%-]*)",
+    r'"""(?:[^"\\]|\\.|"(?!""))*"""|\'\'\'(?:[^\'\\]|\\.|\'(?!\'\'))*\'\'\'|"(?:[^"\\\n\r]|\\.)*"'
+    r"|'(?:[^'\\\n\r]|\\.)*'|#[^\n\r]*|<[^<>\"{}|^`\\\x00-\x20]*>|[{}]|[A-Za-z_]+",
     re.S,
 )
 
 
-def _tokens(text: str) -> list[tuple[str, str]]:
-    text = _UNICODE_ESCAPE.sub(lambda m: chr(int(m.group(1) or m.group(2), 16)), text)  # SPARQL 19.2 escapes
-    return [(m.lastgroup, m.group()) for m in _TOKEN.finditer(text) if m.lastgroup not in ("comment",)]
-
-
-def remote_iri_refusal(text: str, allowed_hosts: tuple[str, ...]) -> str | None:
-    """Why the query or update may not run (a SERVICE or LOAD of a host not allowed), or None."""
-    allowed = {h.lower() for h in allowed_hosts}
-    toks = _tokens(text)
-    prefixes: dict[str, str] = {}
-    for i, (kind, value) in enumerate(toks):
-        if kind != "word":
-            continue
-        word = value.upper()
-        if word == "PREFIX" and i + 2 < len(toks) and toks[i + 2][0] == "iri":
-            prefixes[toks[i + 1][1].rstrip(":")] = toks[i + 2][1][1:-1]
-        if word not in ("SERVICE", "LOAD"):
-            continue
-        j = i + 1
-        if j < len(toks) and toks[j][1].upper() == "SILENT":
-            j += 1
-        target = toks[j] if j < len(toks) else ("", "")
-        iri = None
-        if target[0] == "iri":
-            iri = target[1][1:-1]
-        elif target[0] == "word" and ":" in target[1] and not target[1].startswith(("?", "$")):
-            prefix, _, local = target[1].partition(":")
-            iri = prefixes.get(prefix, "") + local if prefix in prefixes else None
-        host = urlsplit(iri).hostname if iri else None
-        if host is None or host.lower() not in allowed:
-            what = f"<{iri}>" if iri else "a variable or unknown IRI"
-            return (f"{word} of {what} is not allowed on this endpoint"
-                    + (f" (allowed hosts: {', '.join(sorted(allowed))})" if allowed else ""))
-    return None
+def with_using(update: str, default: list[str], named: list[str]) -> str:
+    """The update with `USING <g>` / `USING NAMED <g>` before the WHERE of each DELETE/INSERT operation: what the
+    Protocol's using-graph-uri and using-named-graph-uri parameters mean. The result is checked again by `check`."""
+    clause = " ".join([*(f"USING <{g}>" for g in default), *(f"USING NAMED <{g}>" for g in named)]) + " "
+    out, last, depth, previous = [], 0, 0, ""
+    for m in _TOKEN.finditer(update):
+        token = m.group()
+        if token == "{":
+            depth += 1
+        elif token == "}":
+            depth -= 1
+        elif depth == 0 and token.upper() == "WHERE" and previous != "DELETE":
+            out.append(update[last:m.start()] + clause)
+            last = m.start()
+        if token[0].isalpha():
+            previous = token.upper()
+    return "".join(out) + update[last:]

@@ -1,7 +1,10 @@
-"""The server's store backend: one writer, query workers that can be killed, and checkpoints between them.
+"""The server's store backend: one writer process, query workers, all killable, and checkpoints between them.
 
-* The server process opens the store read-write and is its only writer. Each write (a SPARQL update, a Graph Store
-  PUT/POST/DELETE) is one pyoxigraph transaction run under a lock, so a reader never sees half of it.
+* One writer process (see endpoint_worker) opens the store read-write and is its only writer. Each write (a SPARQL
+  update, a Graph Store PUT/POST/DELETE) is one pyoxigraph transaction run under a lock, so a reader never sees half
+  of it. A write that overruns the time limit or the memory limit is stopped by killing the writer (nothing of it is
+  committed) and a new writer reopens the store; so does a write that failed on the disk (e.g. full): RocksDB refuses
+  all writes after such an error until the store is reopened.
 * Reads run in worker processes (see endpoint_worker), because a pyoxigraph query cannot be interrupted: on timeout
   the worker is killed, which really stops the query, and a fresh one is started in the background.
 * Workers read an immutable RocksDB checkpoint (`Store.backup`, hard links, some ms) of the live store. A checkpoint is
@@ -21,17 +24,12 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable
 from multiprocessing.connection import Connection
 from pathlib import Path
-from typing import TypeVar
-
-import pyoxigraph as ox
 
 from .store import Store
 
 log = logging.getLogger("kgbuild.endpoint")
-T = TypeVar("T")
 
 
 class QueryTimeout(Exception):
@@ -42,23 +40,21 @@ class WorkerFailed(Exception):
     """A worker died while answering (e.g. out of memory); it has been replaced."""
 
 
-class _ServedStore(Store):
-    """The store as the server needs it: checkpoints for the workers and the raw store for write transactions."""
+class WriteFailed(Exception):
+    """A write failed and nothing of it was written; `status` is its HTTP status."""
 
-    def backup(self, target: Path) -> None:
-        self._store.backup(str(target))
-
-    @property
-    def oxigraph(self) -> ox.Store:
-        return self._store
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
 
 
 class _Worker:
-    def __init__(self) -> None:
+    def __init__(self, max_memory: int = 0, store_path: str | None = None) -> None:
         parent, child = socket.socketpair()
         src = str(Path(__file__).resolve().parent.parent)  # so the child imports this very kgbuild
         env = dict(os.environ, PYTHONPATH=os.pathsep.join([src, *filter(None, [os.environ.get("PYTHONPATH")])]))
-        self.proc = subprocess.Popen([sys.executable, "-m", "kgbuild.endpoint_worker", str(child.fileno())],
+        args = [sys.executable, "-m", "kgbuild.endpoint_worker", str(child.fileno()), str(max_memory)]
+        self.proc = subprocess.Popen(args + ([store_path] if store_path else []),
                                      pass_fds=(child.fileno(),), env=env, stdin=subprocess.DEVNULL)
         child.close()
         self.conn = Connection(parent.detach())
@@ -78,9 +74,14 @@ class _Worker:
 class Backend:
     """The live store plus a pool of query workers. Thread-safe."""
 
-    def __init__(self, store_path: str, *, workers: int, timeout: float) -> None:
-        self.store = _ServedStore(store_path)  # read-write: we are the one writer (and hold the RocksDB lock)
+    def __init__(self, store_path: str, *, workers: int, timeout: float, max_memory: int = 0) -> None:
+        self.path = str(Path(store_path).resolve())
+        Store(store_path).close()  # create it if need be, and say clearly if another process holds it
         self.timeout = timeout
+        self.max_memory = max_memory
+        self.write_error: str | None = None  # why the last write failed, until one succeeds
+        # endpoint_worker's options for every query: allowed SERVICE hosts, base IRI, response size limit
+        self.query_options: dict = {}
         self._size = workers
         self._write_lock = threading.Lock()
         self._snap_lock = threading.Lock()  # guards gen/current/_dirty and every worker's gen
@@ -95,6 +96,7 @@ class Backend:
         self._idle: queue.Queue[_Worker] = queue.Queue()
         self._workers: set[_Worker] = set()
         self._closed = False
+        self._writer = _Worker(max_memory, self.path)
         self._snapshot()
         starters = [threading.Thread(target=self._add_worker, daemon=True) for _ in range(workers)]
         for t in starters:
@@ -107,7 +109,7 @@ class Backend:
     # -- workers -------------------------------------------------------------------------------
     def _add_worker(self) -> None:
         try:
-            worker = _Worker()
+            worker = _Worker(self.max_memory)
         except Exception:  # noqa: BLE001 - logged; the pool runs with fewer workers
             log.exception("cannot start a query worker")
             return
@@ -135,7 +137,16 @@ class Backend:
             self._dirty = False  # a write finishing during the backup sets it again
             gen = self._gen + 1
             path = self._snapdir / f"g{gen}"
-            self.store.backup(path)
+            try:
+                with self._write_lock:
+                    reply = self._writer_call(("backup", str(path)), self.timeout)
+                if reply[0] == "error":
+                    raise WriteFailed(reply[1], reply[2])
+            except (QueryTimeout, WorkerFailed, WriteFailed) as exc:  # readers go on with the last checkpoint
+                log.warning("cannot make a checkpoint for the readers: %s", exc)
+                self._dirty = True
+                shutil.rmtree(path, ignore_errors=True)
+                return
             self._gen, self._current = gen, path
             used = {w.gen for w in self._workers} | {gen}
             for old in self._snapdir.iterdir():
@@ -154,6 +165,8 @@ class Backend:
         with self._snap_lock:
             worker.gen = self._gen  # recorded before sending, so the checkpoint is not deleted under it
             job = (job[0], self._gen, str(self._current), *job[1:])
+            if job[0] == "query" and len(job) == 9:  # the server's policy and limits, unless the caller set them
+                job = (*job, self.query_options)
         try:
             worker.conn.send(job)
             if not worker.conn.poll(max(deadline - time.monotonic(), 0.001)):
@@ -167,13 +180,50 @@ class Backend:
         return reply
 
     # -- writes --------------------------------------------------------------------------------
-    def write(self, action: Callable[[ox.Store], T]) -> T:
-        """Run one write transaction on the live store; readers see it from their next query."""
+    def _restart_writer(self) -> None:
+        """Kill the writer (this stops its write; nothing of it is committed) and reopen the store in a new one."""
+        self._writer.kill()
+        self._writer = _Worker(self.max_memory, self.path)
+
+    def _writer_call(self, job: tuple, timeout: float) -> tuple:
+        """One job on the writer, within the time limit; the caller holds the write lock."""
+        try:
+            self._writer.conn.send(job)
+            if not self._writer.conn.poll(timeout):
+                self._restart_writer()
+                raise QueryTimeout(f"the update was stopped after the {timeout:g} s time limit; nothing was written")
+            reply = self._writer.conn.recv()
+        except (EOFError, OSError):
+            self._restart_writer()
+            raise WorkerFailed("the update stopped the writer (out of memory?); nothing was written, and the "
+                               "writer has been replaced") from None
+        if reply[0] == "error" and reply[1] == 507:  # the disk: reopen the store, so the next write can work
+            self._restart_writer()
+        return reply
+
+    def write(self, job: tuple) -> tuple:
+        """Run one write job on the writer (("update", text, options) or ("write", text)); raise WriteFailed."""
         with self._write_lock:
             try:
-                return action(self.store.oxigraph)
+                reply = self._writer_call(job, self.timeout)
+            except (QueryTimeout, WorkerFailed) as exc:
+                self.write_error = str(exc)
+                raise
             finally:
                 self._dirty = True
+        if reply[0] == "error":
+            if reply[1] >= 500:
+                self.write_error = reply[2]
+            raise WriteFailed(reply[1], reply[2])
+        self.write_error = None
+        return reply
+
+    def has_graph(self, iri: str) -> bool:
+        with self._write_lock:
+            reply = self._writer_call(("has_graph", iri), self.timeout)
+        if reply[0] == "error":
+            raise WriteFailed(reply[1], reply[2])
+        return bool(reply[3])
 
     def close(self) -> None:
         with self._snap_lock:
@@ -183,4 +233,9 @@ class Backend:
         for w in workers:
             w.kill()
         shutil.rmtree(self._snapdir, ignore_errors=True)
-        self.store.flush()
+        with self._write_lock:
+            try:  # closing the pipe ends the writer, which closes (and flushes) the store
+                self._writer.conn.close()
+                self._writer.proc.wait(30)
+            except (OSError, subprocess.TimeoutExpired):
+                self._writer.kill()

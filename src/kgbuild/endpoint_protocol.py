@@ -6,16 +6,20 @@ from __future__ import annotations
 import hmac
 from dataclasses import dataclass
 from typing import NoReturn
+from urllib.parse import urlsplit
 
 from flask import Response, abort, current_app, g, request
 
 from . import formats
-from .endpoint_policy import remote_iri_refusal
-from .endpoint_pool import Backend, QueryTimeout, WorkerFailed
+from .endpoint_pool import Backend, QueryTimeout, WorkerFailed, WriteFailed
 
 DEFAULT_MAX_ROWS = 100_000
 DEFAULT_THREADS = 16
 DEFAULT_MAX_REQUEST_BYTES = 16 * 1024 * 1024
+DEFAULT_MAX_RESPONSE_BYTES = 512 * 1024 * 1024
+DEFAULT_MAX_QUERY_MEMORY = 2 * 1024 * 1024 * 1024
+CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'self'; "
+       "connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'")
 
 
 @dataclass(frozen=True)
@@ -26,6 +30,25 @@ class Settings:
     token: str | None = None
     max_rows: int = DEFAULT_MAX_ROWS
     allow_service_hosts: tuple[str, ...] = ()
+    base_url: str = "http://localhost:5000/"  # the server's public URL: the base of relative IRIs, the service's IRI
+    max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES
+
+    @property
+    def endpoint(self) -> str:
+        return self.base_url.rstrip("/") + "/sparql"
+
+    def query_options(self) -> dict:
+        """What endpoint_worker needs to check and bound each query and update."""
+        return {"allowed_hosts": self.allow_service_hosts, "base": self.endpoint,
+                "max_bytes": self.max_response_bytes}
+
+
+def http_link(value: str | None) -> str | None:
+    """`value` if it may be a link on a page (an http(s) IRI), else None: the page then shows it as text.
+    A `javascript:` or `data:` IRI from the data or the request must never become a live link."""
+    if not value or any(c in value for c in "\x00\t\n\r "):
+        return None
+    return value if urlsplit(value.strip()).scheme.lower() in ("http", "https") else None
 
 
 def settings() -> Settings:
@@ -47,16 +70,14 @@ def params(name: str) -> list[str]:
 
 
 def run(query: str, choice: formats.Choice, *, default: list[str] | None = None, named: list[str] | None = None,
-        rows: int | None = None) -> tuple[formats.Format, bytes, bool]:
+        rows: int | None = None, union: bool = True) -> tuple[formats.Format, bytes, bool]:
     """Run a read on the worker pool: (format of the answer, body, truncated). Failures end the request."""
-    refusal = remote_iri_refusal(query, settings().allow_service_hosts)
-    if refusal:
-        fail(403, refusal)
     results = choice.results.key if choice.results else None
     graph = choice.graph.key if choice.graph else None
+    s = settings()
     try:
         reply = backend().call(("query", query, default or None, named or None, results, graph,
-                                settings().max_rows if rows is None else rows))
+                                s.max_rows if rows is None else rows, {**s.query_options(), "union": union}))
     except QueryTimeout as exc:
         fail(503, str(exc), **{"Retry-After": "1"})
     except WorkerFailed as exc:
@@ -65,6 +86,18 @@ def run(query: str, choice: formats.Choice, *, default: list[str] | None = None,
         fail(reply[1], reply[2])
     _, g.kind, key, body, g.rows, truncated = reply
     return formats.get(key), body, truncated
+
+
+def write(job: tuple) -> None:
+    """Run a write on the writer process; failures end the request."""
+    try:
+        backend().write(job)
+    except QueryTimeout as exc:
+        fail(503, str(exc), **{"Retry-After": "1"})
+    except WorkerFailed as exc:
+        fail(503, str(exc))
+    except WriteFailed as exc:
+        fail(exc.status, str(exc))
 
 
 def result_response(fmt: formats.Format, body: bytes, truncated: bool) -> Response:

@@ -1,18 +1,28 @@
-"""A query worker process of `kgbuild serve`.
+"""A worker process of `kgbuild serve`: a reader of checkpoints, or the one writer of the live store.
 
-pyoxigraph cannot interrupt a running query, so the server runs every read in one of these processes and kills the
-process when the query overruns its time. A worker never touches the live store (the server process holds it
-read-write, and RocksDB says reading it from another process meanwhile is undefined): it opens, read-only, the
-immutable checkpoint the server names in each job, and reopens when the server publishes a newer one.
+pyoxigraph cannot interrupt a running query or update, so the server runs each in one of these processes and kills
+the process when it overruns its time; each process also runs under a memory limit (RLIMIT_DATA: an allocation past
+it aborts the process, which the server then replaces). A reader never touches the live store: it opens, read-only,
+the immutable checkpoint the server names in each job, and reopens when the server publishes a newer one. The writer
+owns the live store read-write; a write killed half-way is not committed (each is one RocksDB transaction).
+
+Every query and update is first checked by endpoint_policy on its parse (SERVICE, LOAD) here, where the parse too
+is bounded in time and memory.
 
 Protocol over a `multiprocessing.connection.Connection` (pickled tuples):
-  job   ("query", gen, snapshot, sparql, default_graphs, named_graphs, results_fmt, graph_fmt, max_rows)
-        ("count", gen, snapshot)
-  reply ("ok", kind, media_type, body, rows, truncated) or ("error", status, message)
+  reader  ("query", gen, snapshot, sparql, default_graphs, named_graphs, results_fmt, graph_fmt, max_rows[, options])
+          ("count", gen, snapshot)
+  writer  ("update", sparql, options)   a client's update: checked, then run
+          ("write", sparql)             an update the server made (Graph Store Protocol): run as it is
+          ("has_graph", iri), ("backup", folder), ("count",)
+  reply   ("ok", kind, format, body, rows, truncated) or ("error", status, message)
+options: {"allowed_hosts": (...), "base": IRI or None, "max_bytes": int}
 """
 
 from __future__ import annotations
 
+import re
+import resource
 import sys
 from multiprocessing.connection import Connection
 
@@ -30,14 +40,20 @@ class _Full(Exception):
     """Raised inside pyoxigraph's serialiser to stop evaluation once the row cap is reached."""
 
 
-class _CappedWriter:
-    """A file-like sink keeping the first `limit` lines. Line formats (TSV, N-Triples) have one row per line, so
-    stopping the writer stops the lazy query evaluation right after the last row we keep."""
+class _TooLarge(Exception):
+    """The answer would pass the response size limit."""
 
-    def __init__(self, limit: int) -> None:
+
+class _CappedWriter:
+    """A file-like sink keeping the first `limit` lines and at most `max_bytes` bytes. Line formats (TSV, N-Triples)
+    have one row per line, so stopping the writer stops the lazy query evaluation right after the last row we keep."""
+
+    def __init__(self, limit: int, max_bytes: int) -> None:
         self.parts: list[bytes] = []
         self.lines = 0
+        self.size = 0
         self.limit = limit
+        self.max_bytes = max_bytes
         self.done = False
         self.truncated = False
 
@@ -45,6 +61,11 @@ class _CappedWriter:
         if self.done:  # pyoxigraph flushes its buffer once more after our exception: ignore it
             return len(data)
         data = bytes(data)
+        self.size += len(data)
+        if self.size > self.max_bytes:
+            self.done = True
+            self.parts.clear()
+            raise _TooLarge
         n = data.count(b"\n")
         if self.lines + n > self.limit:
             end = -1
@@ -64,27 +85,73 @@ class _CappedWriter:
         return b"".join(self.parts)
 
 
-def _capped(result: object, limit: int, fmt: object) -> tuple[bytes, bool, int]:
-    sink = _CappedWriter(limit)
+def _capped(result: object, limit: int, fmt: object, max_bytes: int) -> tuple[bytes, bool, int]:
+    sink = _CappedWriter(limit, max_bytes)
     try:
         result.serialize(sink, fmt)
     except _Full:
         pass
+    except OSError as exc:  # pyoxigraph wraps what the sink raised
+        if sink.done and not sink.truncated:
+            raise _TooLarge from None
+        raise exc
+    if sink.done and not sink.truncated:
+        raise _TooLarge
     body = sink.value()
     return body, sink.truncated, body.count(b"\n")
 
 
-def run_query(store: ox.Store, sparql: str, default: list[str] | None, named: list[str] | None,
-              results_fmt: str | None, graph_fmt: str | None, max_rows: int) -> tuple:
-    kwargs: dict[str, object] = {"use_default_graph_as_union": not default}
-    if default:
-        kwargs["default_graph"] = [ox.NamedNode(g) for g in default]
-    if named:
-        kwargs["named_graphs"] = [ox.NamedNode(g) for g in named]
+DEFAULT_OPTIONS = {"allowed_hosts": (), "base": None, "max_bytes": 512 * 1024 * 1024}
+_PATH = re.compile(r"(?:/[^\s/:'\"()]+)+/?")
+
+
+def _no_paths(message: str) -> str:
+    """An error message without the server's file paths (RocksDB names its files in its errors)."""
+    return _PATH.sub("<file>", message)
+
+
+def _graphs(iris: list[str]) -> list[ox.NamedNode]:
     try:
-        result = store.query(sparql, **kwargs)
+        return [ox.NamedNode(g) for g in iris]
+    except ValueError as exc:
+        raise ValueError(f"not an IRI in default-graph-uri or named-graph-uri: {exc}") from None
+
+
+def run_query(store: ox.Store, sparql: str, default: list[str] | None, named: list[str] | None,
+              results_fmt: str | None, graph_fmt: str | None, max_rows: int, options: dict | None = None) -> tuple:
+    from .endpoint_policy import Refused, check
+
+    options = {**DEFAULT_OPTIONS, **(options or {})}
+    try:
+        checked = check(sparql, update=False, allowed_hosts=options["allowed_hosts"], base=options["base"])
+    except Refused as exc:
+        return ("error", exc.status, str(exc))
+    # The union of all graphs is the default graph only when neither the request nor the query names a dataset.
+    kwargs: dict[str, object] = {"use_default_graph_as_union": options.get("union", True) and not default
+                                 and not named and not checked.names_dataset}
+    try:
+        if default:
+            kwargs["default_graph"] = _graphs(default)
+        if named:
+            kwargs["named_graphs"] = _graphs(named)
+            if not default:
+                kwargs["default_graph"] = []  # named graphs only: an empty default graph, as the Protocol says
+    except ValueError as exc:
+        return ("error", 400, str(exc))
+    try:
+        result = store.query(sparql, base_iri=options["base"], **kwargs)
     except (SyntaxError, ValueError) as exc:
         return ("error", 400, f"malformed query: {describe(sparql, exc)}")
+    try:
+        return _answer(result, results_fmt, graph_fmt, max_rows, options["max_bytes"])
+    except _TooLarge:
+        return ("error", 500, f"the answer is larger than this server's response limit ({options['max_bytes']} bytes, "
+                              "kgbuild serve --max-response-bytes): ask for less, e.g. with LIMIT")
+    except MemoryError:
+        return ("error", 500, "the query needs more memory than this server allows (kgbuild serve --max-query-memory)")
+
+
+def _answer(result: object, results_fmt: str | None, graph_fmt: str | None, max_rows: int, max_bytes: int) -> tuple:
     try:
         if isinstance(result, ox.QueryBoolean):
             if results_fmt is None:
@@ -95,7 +162,7 @@ def run_query(store: ox.Store, sparql: str, default: list[str] | None, named: li
         if isinstance(result, ox.QuerySolutions):
             if results_fmt is None:
                 return ("error", 406, "no acceptable format for SELECT results (try application/sparql-results+json)")
-            tsv, truncated, lines = _capped(result, max_rows + 1, ox.QueryResultsFormat.TSV)
+            tsv, truncated, lines = _capped(result, max_rows + 1, ox.QueryResultsFormat.TSV, max_bytes)
             rows = max(lines - 1, 0)
             if results_fmt == "tsv":
                 return ("ok", "select", "tsv", tsv, rows, truncated)
@@ -104,10 +171,12 @@ def run_query(store: ox.Store, sparql: str, default: list[str] | None, named: li
                 format=formats.results_format(results_fmt))
             if truncated and results_fmt == "json":  # said in the body too, not only in X-Kgbuild-Truncated
                 body = b'{"truncated":true,"maxRows":%d,' % max_rows + body.lstrip()[1:]
+            if len(body) > max_bytes:
+                raise _TooLarge
             return ("ok", "select", results_fmt, body, rows, truncated)
         if graph_fmt is None:
             return ("error", 406, "no acceptable format for a graph result (try text/turtle)")
-        nt, truncated, rows = _capped(result, max_rows, ox.RdfFormat.N_TRIPLES)
+        nt, truncated, rows = _capped(result, max_rows, ox.RdfFormat.N_TRIPLES, max_bytes)
         if graph_fmt == "ntriples":
             return ("ok", "graph", "ntriples", nt, rows, truncated)
         triples = list(ox.parse(nt, ox.RdfFormat.N_TRIPLES))
@@ -115,15 +184,91 @@ def run_query(store: ox.Store, sparql: str, default: list[str] | None, named: li
             triples = [ox.Quad(t.subject, t.predicate, t.object, ox.DefaultGraph()) for t in triples]
         prefixes = TURTLE_PREFIXES if graph_fmt in ("turtle", "trig") else None
         body = ox.serialize(triples, format=formats.rdf_format(graph_fmt), prefixes=prefixes)
+        if len(body) > max_bytes:
+            raise _TooLarge
         return ("ok", "graph", graph_fmt, body, rows, truncated)
     except (SyntaxError, ValueError) as exc:
-        return ("error", 400, f"query failed: {exc}")
+        return ("error", 400, f"query failed: {_no_paths(str(exc))}")
     except OSError as exc:
-        return ("error", 500, f"query failed: {exc}")
+        return ("error", 500, f"query failed: {_no_paths(str(exc))}")
 
 
-def main(fd: int) -> None:
+def run_update(store: ox.Store, sparql: str, options: dict) -> tuple:
+    from .endpoint_policy import Refused, check, with_using
+
+    options = {**DEFAULT_OPTIONS, **options}
+    using, using_named = options.get("using") or [], options.get("using_named") or []
+    try:
+        _graphs(using + using_named)
+        checked = check(sparql, update=True, allowed_hosts=options["allowed_hosts"], base=options["base"])
+        if using or using_named:
+            if checked.names_dataset:
+                return ("error", 400, "using-graph-uri or using-named-graph-uri with an update that has USING or "
+                                      "WITH: say the graphs in one place")
+            sparql = with_using(sparql, using, using_named)
+            check(sparql, update=True, allowed_hosts=options["allowed_hosts"], base=options["base"])
+    except Refused as exc:
+        return ("error", exc.status, str(exc))
+    except ValueError as exc:
+        return ("error", 400, str(exc).replace("default-graph-uri or named-graph-uri", "using-graph-uri"))
+    return _write(store, sparql, options["base"])
+
+
+def _write(store: ox.Store, sparql: str, base: str | None = None) -> tuple:
+    try:
+        store.update(sparql, base_iri=base)
+    except SyntaxError as exc:
+        return ("error", 400, f"malformed update: {exc}")
+    except ValueError as exc:
+        return ("error", 400, f"update failed: {_no_paths(str(exc))}")
+    except OSError as exc:  # the disk is full, or the store broke: the server restarts the writer
+        return ("error", 507, f"update failed, nothing was written: {_no_paths(str(exc))}")
+    except MemoryError:
+        return ("error", 500, "the update needs more memory than this server allows (--max-query-memory)")
+    return ("ok", "update", None, None, 0, False)
+
+
+def _limit_memory(max_bytes: int) -> None:
+    if max_bytes > 0:
+        resource.setrlimit(resource.RLIMIT_DATA, (max_bytes, max_bytes))
+
+
+def writer(conn: Connection, store_path: str) -> None:
+    store = ox.Store(store_path)
+    conn.send(("ready",))
+    while True:
+        try:
+            job = conn.recv()
+        except (EOFError, OSError):  # the server is gone
+            return
+        try:
+            if job[0] == "update":
+                reply = run_update(store, job[1], job[2])
+            elif job[0] == "write":
+                reply = _write(store, job[1])
+            elif job[0] == "has_graph":
+                reply = ("ok", "has_graph", None, store.contains_named_graph(ox.NamedNode(job[1])), 0, False)
+            elif job[0] == "backup":
+                store.backup(job[1])
+                reply = ("ok", "backup", None, None, 0, False)
+            else:
+                reply = ("ok", "count", None, None, len(store), False)
+        except OSError as exc:
+            reply = ("error", 507, f"{type(exc).__name__}: {_no_paths(str(exc))}")
+        except Exception as exc:  # noqa: BLE001 - report, never die on one bad job
+            reply = ("error", 500, f"{type(exc).__name__}: {_no_paths(str(exc))}")
+        conn.send(reply)
+
+
+def main(fd: int, max_memory: int = 0, store_path: str | None = None) -> None:
     conn = Connection(fd)
+    _limit_memory(max_memory)
+    from . import endpoint_policy
+
+    endpoint_policy.warm_up()  # import and build rdflib's grammar now, not in the first query's time
+    if store_path is not None:
+        writer(conn, store_path)
+        return
     gen: int | None = None
     store: ox.Store | None = None
     conn.send(("ready",))
@@ -142,9 +287,9 @@ def main(fd: int) -> None:
             else:
                 reply = run_query(store, *job[3:])
         except Exception as exc:  # noqa: BLE001 - report, never die on one bad job
-            reply = ("error", 500, f"{type(exc).__name__}: {exc}")
+            reply = ("error", 500, f"{type(exc).__name__}: {_no_paths(str(exc))}")
         conn.send(reply)
 
 
 if __name__ == "__main__":
-    main(int(sys.argv[1]))
+    main(int(sys.argv[1]), int(sys.argv[2]) if len(sys.argv) > 2 else 0, sys.argv[3] if len(sys.argv) > 3 else None)
