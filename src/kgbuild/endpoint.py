@@ -32,6 +32,7 @@ from .endpoint_protocol import (
     DEFAULT_MAX_ROWS,
     DEFAULT_THREADS,
     Settings,
+    http_link,
 )
 from .explore import blueprint as explore_blueprint
 from .store import StoreError
@@ -65,6 +66,7 @@ def create_app(store_path: str, *, timeout: float = 30.0, token: str | None = No
     for blueprint in (endpoint_sparql.blueprint, endpoint_graph_store.blueprint, endpoint_pages.blueprint,
                       explore_blueprint):
         app.register_blueprint(blueprint)
+    app.add_template_filter(http_link)  # {{ iri|http_link }}: the IRI if it may be a link (http, https), else None
     app.before_request(_start)
     app.after_request(_finish)
     app.register_error_handler(HTTPException, _http_error)

@@ -82,7 +82,10 @@ def check(text: str, *, update: bool, allowed_hosts: tuple[str, ...] = (), base:
         tree = UpdateUnit.parse_string(text, parse_all=True)[0] if update else Query.parse_string(text, parse_all=True)
     except ParseBaseException as exc:
         raise Refused(400, f"malformed {what}: {exc}") from None
-    except (ValueError, TypeError, RecursionError, MemoryError) as exc:
+    except MemoryError:
+        raise Refused(413, f"the {what} is too large to be read within this server's memory limit "
+                           "(kgbuild serve --max-query-memory)") from None
+    except (ValueError, TypeError, RecursionError) as exc:
         raise Refused(400, f"malformed {what}: {type(exc).__name__}: {str(exc)[:200]}") from None
     prefixes: dict[str, str] = {}
     names_dataset = False

@@ -27,6 +27,7 @@ import time
 from multiprocessing.connection import Connection
 from pathlib import Path
 
+from .endpoint_worker import RETIRE
 from .store import Store
 
 log = logging.getLogger("kgbuild.endpoint")
@@ -59,9 +60,13 @@ class _Worker:
         child.close()
         self.conn = Connection(parent.detach())
         self.gen: int | None = None
-        if not self.conn.poll(60) or self.conn.recv() != ("ready",):
+        try:
+            hello = self.conn.recv() if self.conn.poll(60) else ("failed", "no answer within 60 s")
+        except (EOFError, OSError):
+            hello = ("failed", "it ended at once (see the server's log)")
+        if hello != ("ready",):
             self.kill()
-            raise RuntimeError("a query worker did not start")
+            raise RuntimeError(f"a worker process did not start: {hello[-1]}")
 
     def kill(self) -> None:
         try:
@@ -96,7 +101,7 @@ class Backend:
         self._idle: queue.Queue[_Worker] = queue.Queue()
         self._workers: set[_Worker] = set()
         self._closed = False
-        self._writer = _Worker(max_memory, self.path)
+        self._writer: _Worker | None = _Worker(max_memory, self.path)
         self._snapshot()
         starters = [threading.Thread(target=self._add_worker, daemon=True) for _ in range(workers)]
         for t in starters:
@@ -175,24 +180,38 @@ class Backend:
             reply = worker.conn.recv()
         except (EOFError, OSError):
             self._discard(worker)
-            raise WorkerFailed("the query worker died (out of memory?); it has been replaced") from None
+            raise WorkerFailed("the query was stopped: it needed more memory than this server allows "
+                               "(kgbuild serve --max-query-memory), or its worker died; the worker has been replaced"
+                               ) from None
+        if reply[-1] == RETIRE:  # the worker ends after this reply (see endpoint_worker)
+            self._discard(worker)
+            return reply[:-1]
         self._idle.put(worker)
         return reply
 
     # -- writes --------------------------------------------------------------------------------
     def _restart_writer(self) -> None:
-        """Kill the writer (this stops its write; nothing of it is committed) and reopen the store in a new one."""
-        self._writer.kill()
-        self._writer = _Worker(self.max_memory, self.path)
+        """Kill the writer (this stops its write; nothing of it is committed); the next write reopens the store."""
+        if self._writer is not None:
+            self._writer.kill()
+            self._writer = None
 
     def _writer_call(self, job: tuple, timeout: float) -> tuple:
         """One job on the writer, within the time limit; the caller holds the write lock."""
+        if self._writer is None:
+            try:
+                self._writer = _Worker(self.max_memory, self.path)
+            except RuntimeError as exc:
+                return ("error", 507, f"the store cannot be opened for writing: {exc}")
         try:
             self._writer.conn.send(job)
             if not self._writer.conn.poll(timeout):
                 self._restart_writer()
                 raise QueryTimeout(f"the update was stopped after the {timeout:g} s time limit; nothing was written")
             reply = self._writer.conn.recv()
+            if reply[-1] == RETIRE:
+                reply = reply[:-1]
+                self._restart_writer()
         except (EOFError, OSError):
             self._restart_writer()
             raise WorkerFailed("the update stopped the writer (out of memory?); nothing was written, and the "
@@ -206,13 +225,10 @@ class Backend:
         with self._write_lock:
             try:
                 reply = self._writer_call(job, self.timeout)
-            except (QueryTimeout, WorkerFailed) as exc:
-                self.write_error = str(exc)
-                raise
             finally:
                 self._dirty = True
         if reply[0] == "error":
-            if reply[1] >= 500:
+            if reply[1] == 507:  # the store could not be written (a full disk): /health says so until a write works
                 self.write_error = reply[2]
             raise WriteFailed(reply[1], reply[2])
         self.write_error = None
@@ -234,8 +250,10 @@ class Backend:
             w.kill()
         shutil.rmtree(self._snapdir, ignore_errors=True)
         with self._write_lock:
-            try:  # closing the pipe ends the writer, which closes (and flushes) the store
-                self._writer.conn.close()
-                self._writer.proc.wait(30)
-            except (OSError, subprocess.TimeoutExpired):
-                self._writer.kill()
+            writer, self._writer = self._writer, None
+            if writer is not None:
+                try:  # closing the pipe ends the writer, which closes (and flushes) the store
+                    writer.conn.close()
+                    writer.proc.wait(30)
+                except (OSError, subprocess.TimeoutExpired):
+                    writer.kill()

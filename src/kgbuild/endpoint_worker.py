@@ -101,6 +101,14 @@ def _capped(result: object, limit: int, fmt: object, max_bytes: int) -> tuple[by
     return body, sink.truncated, body.count(b"\n")
 
 
+RETIRE = "retire"  # appended to a reply after which the process ends: the server replaces it
+
+
+def _retiring(reply: tuple) -> bool:
+    """After a memory failure the heap may stay fragmented near the limit: a fresh process answers the next job."""
+    return reply[0] == "error" and (reply[1] == 413 or "memory" in str(reply[2]))
+
+
 DEFAULT_OPTIONS = {"allowed_hosts": (), "base": None, "max_bytes": 512 * 1024 * 1024}
 _PATH = re.compile(r"(?:/[^\s/:'\"()]+)+/?")
 
@@ -234,7 +242,11 @@ def _limit_memory(max_bytes: int) -> None:
 
 
 def writer(conn: Connection, store_path: str) -> None:
-    store = ox.Store(store_path)
+    try:
+        store = ox.Store(store_path)
+    except OSError as exc:  # e.g. a full disk: RocksDB writes files as it opens
+        conn.send(("failed", _no_paths(str(exc))))
+        return
     conn.send(("ready",))
     while True:
         try:
@@ -288,6 +300,9 @@ def main(fd: int, max_memory: int = 0, store_path: str | None = None) -> None:
                 reply = run_query(store, *job[3:])
         except Exception as exc:  # noqa: BLE001 - report, never die on one bad job
             reply = ("error", 500, f"{type(exc).__name__}: {_no_paths(str(exc))}")
+        if _retiring(reply):
+            conn.send((*reply, RETIRE))
+            return
         conn.send(reply)
 
 

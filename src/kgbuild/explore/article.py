@@ -12,7 +12,6 @@ import pyoxigraph as ox
 from flask import current_app
 from markupsafe import Markup, escape
 
-from ..endpoint_protocol import http_link
 from ..vocab import KG, OA, SCHEMA
 from .display import Money, Ref, Triples, anchor, kind_of, local_name, money
 
@@ -125,7 +124,7 @@ def article_model(iri: str, triples: list[ox.Triple]) -> dict:
     return {
         "iri": iri, "headline": t.one(iri, SCHEMA + "headline") or local_name(iri),
         "published": t.one(iri, SCHEMA + "datePublished"), "identifier": t.one(iri, SCHEMA + "identifier"),
-        "url": http_link(t.one(iri, SCHEMA + "url")), "dateline": ref(dateline) if dateline else None,
+        "url": t.one(iri, SCHEMA + "url"), "dateline": ref(dateline) if dateline else None,
         "mentioned": sorted(mentioned, key=lambda r: r.label),
         "text_html": mark_text(text, list(spans.values())), "spans": sorted(spans.values(), key=lambda s: s.start),
         "meetings": meetings, "agreements": agreements, "officials": officials,

@@ -1,0 +1,362 @@
+"""`kgbuild serve` attacked as a stranger would, over real HTTP on loopback: hidden SERVICE and LOAD, script links,
+queries and updates that grow without bound, a full disk; and the protocol's edges (two queries, HEAD, dataset
+IRIs, format names, relative IRIs, the Graph Store's default graph and direct URLs)."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import threading
+import time
+import urllib.parse
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pyoxigraph as ox
+import pytest
+from conftest import free_port, kgbuild_serve
+from test_endpoint import http
+
+from kgbuild.store import ArticleGraph, Store
+
+KG = "https://w3id.org/kgbuild/ontology#"
+KGR = "https://w3id.org/kgbuild/resource/"
+SCHEMA = "http://schema.org/"
+TOKEN = "t0ken"
+AUTH = {"Authorization": f"Bearer {TOKEN}"}
+MEMORY_CAP = 320 * 1024 * 1024
+RESPONSE_CAP = 100_000
+
+
+def _store(path: Path) -> None:
+    n = ox.NamedNode(KG + "n")
+    bulk = [ox.Triple(ox.NamedNode(f"{KGR}thing/{i}"), n, ox.Literal(str(i))) for i in range(3000)]
+    with Store(path) as store:
+        store.put([ArticleGraph.of(KGR + "article/bulk", bulk)])
+
+
+class Listener:
+    """A TCP server on another loopback port that counts the connections it receives."""
+
+    def __init__(self) -> None:
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(16)
+        self.sock.settimeout(0.2)
+        self.port = self.sock.getsockname()[1]
+        self.connections = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._serve, daemon=True)
+        self._thread.start()
+
+    def _serve(self) -> None:
+        while not self._stop.is_set():
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                continue
+            self.connections += 1
+            conn.close()
+
+    def close(self) -> None:
+        self._stop.set()
+        self._thread.join()
+        self.sock.close()
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory):
+    root = tmp_path_factory.mktemp("endpoint-security")
+    _store(root / "store")
+    port = free_port()
+    proc = kgbuild_serve(root / "store", port, root / "server.log", timeout=3.0, token=TOKEN, workers=2,
+                         max_query_memory=MEMORY_CAP, max_response_bytes=RESPONSE_CAP,
+                         base_url=f"http://kg.example:{port}/")
+    proc.base = f"http://127.0.0.1:{port}"
+    proc.port = port
+    yield proc
+    proc.stop()
+
+
+def _sparql(server, query: str, **headers: str) -> tuple[int, dict, bytes]:
+    return http("POST", server.base + "/sparql", data=urllib.parse.urlencode({"query": query}).encode(),
+                headers={"Content-Type": "application/x-www-form-urlencoded", **headers})
+
+
+def _update(server, text: str) -> tuple[int, dict, bytes]:
+    return http("POST", server.base + "/sparql", data=text,
+                headers={"Content-Type": "application/sparql-update", **AUTH})
+
+
+# -- no outbound request ------------------------------------------------------------------------------------------
+def test_disguised_service_and_load_reach_no_other_host(server) -> None:
+    listener = Listener()
+    url = f"http://127.0.0.1:{listener.port}/sparql"
+    queries = [
+        f"SELECT * WHERE {{ ?s ?p ?o #\rSERVICE <{url}> {{ ?a ?b ?c }}\n}}",
+        f'SELECT * WHERE {{ BIND("a\\u0022" AS ?x) SERVICE <{url}> {{ ?a ?b ?c }} BIND("\\u0022" AS ?y) }}',
+        f'SELECT * WHERE {{ BIND("a\\"" AS ?x) SERVICE <{url}> {{ ?a ?b ?c }} }}',
+        f"select * {{ service <{url}> {{ ?a ?b ?c }} }}",
+        f"SELECT*{{SERVICE<{url}>{{?a ?b ?c}}}}",
+        f"SELECT * WHERE {{\t\x0c\n SeRvIcE\r\n\t<{url}>\n{{ ?a ?b ?c }} }}",
+        f"PREFIX e: <http://127.0.0.1:{listener.port}/> SELECT * WHERE {{ SERVICE e:sparql {{ ?a ?b ?c }} }}",
+        f"SELECT * WHERE {{ {{ SELECT * WHERE {{ SERVICE <{url}> {{ ?a ?b ?c }} }} }} }}",
+        f"SELECT * WHERE {{ ?s ?p ?o OPTIONAL {{ SERVICE <{url}> {{ ?a ?b ?c }} }} }} LIMIT 1",
+        f"SELECT * WHERE {{ {{ ?s ?p ?o }} UNION {{ SERVICE <{url}> {{ ?a ?b ?c }} }} }} LIMIT 1",
+        f"SELECT * WHERE {{ ?s ?p ?o FILTER EXISTS {{ SERVICE <{url}> {{ ?a ?b ?c }} }} }} LIMIT 1",
+        f"ASK {{ FILTER NOT EXISTS {{ SERVICE SILENT <{url}> {{ ?a ?b ?c }} }} }}",
+        f"SELECT * WHERE {{ BIND(<{url}> AS ?u) SERVICE ?u {{ ?a ?b ?c }} }}",
+        f"BASE <http://127.0.0.1:{listener.port}/> SELECT * WHERE {{ SERVICE <sparql> {{ ?a ?b ?c }} }}",
+        f"CONSTRUCT {{ ?a ?b ?c }} WHERE {{ SERVICE <{url}> {{ ?a ?b ?c }} }}",
+    ]
+    updates = [
+        f"LOAD <{url}>", f"LOAD SILENT <{url}> INTO GRAPH <{KGR}g>", f"load\r<{url}>",
+        f"CLEAR SILENT GRAPH <{KGR}g> ; # \r LOAD <{url}>",
+        f"INSERT {{ ?a ?b ?c }} WHERE {{ SERVICE SILENT <{url}> {{ ?a ?b ?c }} }}",
+    ]
+    try:
+        for q in queries:
+            status, _, body = _sparql(server, q)
+            assert status in (400, 403), (q, status, body)
+            status, _, body = http("GET", server.base + "/", params={"query": q})  # the page runs queries too
+            assert status in (400, 403), (q, status)
+        for u in updates:
+            status, _, body = _update(server, u)
+            assert status in (400, 403), (u, status, body)
+        time.sleep(0.5)
+        assert listener.connections == 0
+    finally:
+        listener.close()
+
+
+def test_language_tagged_at_service_literal_is_data(server) -> None:
+    """A literal that merely reads "@service" or "@load" is data, not a request to fetch anything."""
+    status, _, body = _sparql(server, 'SELECT * WHERE { BIND("@service"@en AS ?a) BIND("@load"@en AS ?b) }',
+                              Accept="application/sparql-results+json")
+    assert status == 200, body
+    assert _update(server, f'INSERT DATA {{ GRAPH <{KGR}lit> {{ <{KGR}x> <{KG}note> "@service"@en, "@load"@fr }} }}'
+                   )[0] == 204
+
+
+# -- only http(s) links ---------------------------------------------------------------------------------------------
+class _Links(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.urls: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.urls += [v or "" for k, v in attrs if k in ("href", "src", "action", "formaction", "xlink:href")]
+
+
+def test_no_script_or_data_link_on_any_page(server) -> None:
+    article = KGR + "article/evil"
+    turtle = (f'<{article}> a <{KG}Article> ; <{SCHEMA}headline> "evil" ; <{SCHEMA}url> <javascript:alert(1)> ;\n'
+              f'  <{SCHEMA}about> <data:text/html,hi> , <JaVaScRiPt:alert(2)> .')
+    assert http("PUT", server.base + "/graph-store", params={"graph": article}, data=turtle,
+                headers={"Content-Type": "text/turtle", **AUTH})[0] in (201, 204)
+    pages = ["/", "/resource?iri=" + urllib.parse.quote("javascript:alert(1)"),
+             "/resource?iri=" + urllib.parse.quote("data:text/html,<script>alert(1)</script>"),
+             "/resource?iri=" + urllib.parse.quote(article),
+             "/?query=" + urllib.parse.quote(f"SELECT * WHERE {{ GRAPH <{article}> {{ ?s ?p ?o }} }}"),
+             "/explore/", "/explore/article?iri=" + urllib.parse.quote(article),
+             "/explore/entity?iri=" + urllib.parse.quote("javascript:alert(1)")]
+    seen = 0
+    for page in pages:
+        status, headers, body = http("GET", server.base + page, headers={"Accept": "text/html"})
+        if not headers.get("content-type", "").startswith("text/html"):
+            continue
+        seen += 1
+        assert headers["x-content-type-options"] == "nosniff"
+        assert "script-src 'self'" in headers["content-security-policy"]
+        assert "frame-ancestors 'none'" in headers["content-security-policy"]
+        parser = _Links()
+        parser.feed(body.decode("utf-8"))
+        bad = [u for u in parser.urls if u.strip().lower().startswith(("javascript:", "data:", "vbscript:"))]
+        assert not bad, (page, bad)
+        if page.startswith("/explore/article"):
+            assert status == 200 and b"javascript:alert(1)" in body  # shown, as text
+    assert seen >= 6
+
+
+# -- bounded cost -----------------------------------------------------------------------------------------------------
+def _tree_rss(pid: int) -> int:
+    """Resident memory of a process and all its descendants, in bytes."""
+    children: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                ppid = int(Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+            children.setdefault(ppid, []).append(int(entry))
+    total, stack = 0, [pid]
+    while stack:
+        p = stack.pop()
+        stack += children.get(p, [])
+        try:
+            for line in Path(f"/proc/{p}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    total += int(line.split()[1]) * 1024
+        except OSError:
+            pass
+    return total
+
+
+def test_caps_hold_and_the_server_answers_afterwards(server) -> None:
+    peak = [0]
+    stop = threading.Event()
+
+    def watch() -> None:
+        while not stop.is_set():
+            peak[0] = max(peak[0], _tree_rss(server.proc.pid))
+            time.sleep(0.02)
+
+    watcher = threading.Thread(target=watch)
+    watcher.start()
+    try:
+        # A result multiplied by a cross product: cut by the response size limit, with a message.
+        status, _, body = _sparql(server, f"SELECT * WHERE {{ ?a <{KG}n> ?x . ?b <{KG}n> ?y }}")
+        assert status == 500 and b"response limit" in body and b"--max-response-bytes" in body
+        # Sorting a cross product: the worker passes the memory limit, is stopped and replaced.
+        values = " ".join(f"VALUES ?v{i} {{ {' '.join(str(j) for j in range(40))} }}" for i in range(6))
+        status, _, body = _sparql(server, f"SELECT * WHERE {{ {values} }} ORDER BY DESC(?v5) LIMIT 1")
+        assert status == 503, body
+        # An update gets the same time limit as a query; nothing of it is written.
+        status, _, body = _update(server, f"INSERT {{ GRAPH <{KGR}big> {{ ?a <{KG}m> ?z }} }} WHERE "
+                                          f"{{ GRAPH ?g {{ ?a <{KG}n> ?x . ?b <{KG}n> ?y . ?c <{KG}n> ?z }} }}")
+        assert status == 503 and b"time limit" in body, body
+    finally:
+        stop.set()
+        watcher.join()
+    assert 0 < peak[0] < 2 * MEMORY_CAP, peak[0]
+    status, _, body = _sparql(server, f"ASK {{ GRAPH <{KGR}big> {{ ?s ?p ?o }} }}",
+                              Accept="application/sparql-results+json")
+    assert status == 200 and json.loads(body)["boolean"] is False
+    assert http("GET", server.base + "/health")[0] == 200
+    assert _update(server, f"INSERT DATA {{ GRAPH <{KGR}after> {{ <{KGR}a> <{KG}n> 1 }} }}")[0] == 204
+
+
+def test_big_literal_is_an_error_message(server) -> None:
+    literal = "x" * (15 * 1024 * 1024)
+    status, headers, body = http("POST", server.base + "/sparql", data=f'SELECT ("{literal}" AS ?x) {{}}',
+                                 headers={"Content-Type": "application/sparql-query"}, timeout=60)
+    assert status in (400, 413, 500, 503) and headers["content-type"].startswith("text/plain")
+    assert b"MemoryError" not in body and b"Traceback" not in body and len(body) < 2000
+    assert http("GET", server.base + "/health")[0] == 200
+
+
+# -- headers ---------------------------------------------------------------------------------------------------------
+def test_cors_lets_pages_read_but_not_write(server) -> None:
+    status, headers, _ = http("OPTIONS", server.base + "/sparql", headers={
+        "Origin": "https://elsewhere.example", "Access-Control-Request-Method": "PUT",
+        "Access-Control-Request-Headers": "Authorization"})
+    assert "PUT" not in headers["access-control-allow-methods"]
+    assert "authorization" not in headers["access-control-allow-headers"].lower()
+    assert "POST" in headers["access-control-allow-methods"]
+
+
+def test_service_description_names_the_configured_url_not_the_host_header(server) -> None:
+    status, _, body = http("GET", server.base + "/sparql", headers={"Accept": "text/turtle", "Host": "evil.example"})
+    assert status == 200 and b"evil.example" not in body
+    assert f"http://kg.example:{server.port}/sparql".encode() in body
+
+
+# -- the protocol's edges --------------------------------------------------------------------------------------------
+def test_protocol_edges(server) -> None:
+    base = server.base + "/sparql"
+    ask = "ASK { ?s ?p ?o }"
+    assert http("GET", base, params={"query": [ask, ask]})[0] == 400
+    data = urllib.parse.urlencode({"query": ask, "update": "CLEAR ALL"}).encode()
+    assert http("POST", base, data=data, headers={"Content-Type": "application/x-www-form-urlencoded", **AUTH}
+                )[0] == 400
+    data = urllib.parse.urlencode({"update": ["CLEAR SILENT GRAPH <http://a/>"] * 2}).encode()
+    assert http("POST", base, data=data, headers={"Content-Type": "application/x-www-form-urlencoded", **AUTH}
+                )[0] == 400
+    assert http("GET", base, params={"query": ask, "default-graph-uri": "not an iri"})[0] == 400
+    status, headers, body = http("HEAD", base, params={"query": ask})
+    assert status == 200 and body == b"" and headers["content-type"].startswith("application/sparql-results+json")
+    construct = f"CONSTRUCT WHERE {{ <{KGR}thing/1> ?p ?o }}"
+    for name, media in (("rdf+xml", "application/rdf+xml"), ("xml", "application/rdf+xml"), ("n3", "text/n3"),
+                        ("json-ld", "application/ld+json"), ("turtle", "text/turtle"), ("rdf", "application/rdf+xml")):
+        status, headers, _ = http("GET", base, params={"query": construct, "format": name})
+        assert status == 200 and headers["content-type"].startswith(media), name
+    status, _, body = http("GET", base, params={"query": "SELECT ?x { BIND(<rel> AS ?x) }", "format": "json"})
+    assert json.loads(body)["results"]["bindings"][0]["x"]["value"] == f"http://kg.example:{server.port}/rel"
+
+
+def test_dataset_of_the_query_is_the_dataset(server) -> None:
+    count = "SELECT (COUNT(*) AS ?n) {} WHERE { ?s ?p ?o }"
+    def n(query: str, **params: object) -> int:
+        status, _, body = http("GET", server.base + "/sparql", params={"query": query, **params},
+                               headers={"Accept": "application/sparql-results+json"})
+        assert status == 200, body
+        return int(json.loads(body)["results"]["bindings"][0]["n"]["value"])
+    bulk = KGR + "article/bulk"
+    assert n(count.replace("{}", "")) >= 3001  # the union: no dataset named
+    assert n(count.replace("{}", f"FROM <{KGR}nothing>")) == 0
+    assert n(count.replace("{}", f"FROM <{bulk}>")) == 3001
+    assert n(count.replace("{}", ""), **{"named-graph-uri": bulk}) == 0  # named graphs only: empty default graph
+
+
+def test_graph_store_default_graph_direct_urls_and_new_graphs(server) -> None:
+    gs = server.base + "/graph-store"
+    ttl = {"Content-Type": "text/turtle", **AUTH}
+    status, headers, _ = http("PUT", gs, params={"default": ""}, data=f"<{KGR}d> <{KG}n> 1 .", headers=ttl)
+    assert status in (201, 204) and "text/html" not in headers.get("content-type", "")
+    status, _, body = http("GET", gs, params={"default": ""}, headers={"Accept": "application/n-triples"})
+    assert status == 200 and body.count(b"\n") == 1
+    status, headers, _ = http("PUT", gs + "/people/1", data=f"<{KGR}p> <{KG}n> 2 .", headers=ttl)
+    assert status == 201 and "text/html" not in headers.get("content-type", "")
+    status, _, body = http("GET", server.base + "/sparql", params={
+        "query": f"ASK {{ GRAPH <http://kg.example:{server.port}/graph-store/people/1> {{ ?s ?p 2 }} }}",
+        "format": "json"})
+    assert json.loads(body)["boolean"] is True
+    status, headers, _ = http("POST", gs, data=f"<{KGR}q> <{KG}n> 3 .", headers=ttl)
+    assert status == 201 and headers["location"].startswith(f"http://kg.example:{server.port}/graph-store/")
+    assert http("GET", headers["location"].replace(f"http://kg.example:{server.port}", server.base),
+                headers={"Accept": "text/turtle"})[0] == 200
+    assert http("DELETE", gs, params={"default": ""}, headers=AUTH)[0] == 204
+
+
+# -- a full disk ------------------------------------------------------------------------------------------------------
+@pytest.fixture
+def small_disk(tmp_path: Path):
+    mount = tmp_path / "disk"
+    mount.mkdir()
+    if os.geteuid() != 0 or subprocess.run(["mount", "-t", "tmpfs", "-o", "size=24m", "tmpfs", str(mount)],
+                                           capture_output=True).returncode != 0:
+        pytest.skip("mounting a small tmpfs needs root (CI runs as root)")
+    yield mount
+    subprocess.run(["umount", "-l", str(mount)], check=False)
+
+
+def test_full_disk_is_reported_and_writes_work_again_once_space_is_back(small_disk: Path, tmp_path: Path) -> None:
+    _store(small_disk / "store")
+    port = free_port()
+    srv = kgbuild_serve(small_disk / "store", port, tmp_path / "server.log", token=TOKEN, workers=2, timeout=20.0)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        filler = small_disk / "filler"
+        free = shutil.disk_usage(small_disk).free
+        with open(filler, "wb") as fh:
+            fh.truncate(0)
+            fh.write(b"\0" * max(free - 256 * 1024, 0))
+        big = "".join(f'<{KGR}t/{i}> <{KG}text> "{"y" * 200} {i}" .\n' for i in range(4000))
+        nt = {"Content-Type": "application/n-triples", **AUTH}
+        status, _, body = http("PUT", base + "/graph-store", params={"graph": KGR + "big"}, data=big, headers=nt)
+        assert status == 507 and b"No space" in body and str(small_disk).encode() not in body, (status, body)
+        status, _, body = http("GET", base + "/health")
+        assert status == 503 and json.loads(body)["write_error"]
+        filler.unlink()
+        status, _, body = http("PUT", base + "/graph-store", params={"graph": KGR + "big"}, data=big, headers=nt)
+        assert status in (201, 204), body
+        status, _, body = http("GET", base + "/health")
+        assert status == 200 and json.loads(body)["status"] == "ok"
+        status, _, body = http("GET", base + "/sparql", params={
+            "query": f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{KGR}big> {{ ?s ?p ?o }} }}", "format": "json"})
+        assert json.loads(body)["results"]["bindings"][0]["n"]["value"] == "4000"
+    finally:
+        srv.stop()
