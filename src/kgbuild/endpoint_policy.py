@@ -19,6 +19,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 from urllib.parse import urljoin, urlsplit
 
 
@@ -73,6 +74,20 @@ def warm_up() -> None:
 
 def check(text: str, *, update: bool, allowed_hosts: tuple[str, ...] = (), base: str | None = None) -> Checked:
     """Parse a query (or update) and decide whether it may run; raise Refused if not."""
+    if len(text) > _CACHED_TEXT:
+        return _check(text, update, allowed_hosts, base)
+    return _cached_check(text, update, allowed_hosts, base)
+
+
+_CACHED_TEXT = 20_000  # the same queries come again and again (pages, dashboards): their parse is kept
+
+
+@lru_cache(maxsize=512)
+def _cached_check(text: str, update: bool, allowed_hosts: tuple[str, ...], base: str | None) -> Checked:
+    return _check(text, update, allowed_hosts, base)
+
+
+def _check(text: str, update: bool, allowed_hosts: tuple[str, ...], base: str | None) -> Checked:
     from pyparsing import ParseBaseException
     from rdflib.plugins.sparql.parser import Query, UpdateUnit
 

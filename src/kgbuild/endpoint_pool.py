@@ -161,8 +161,8 @@ class Backend:
     def call(self, job: tuple, timeout: float | None = None) -> tuple:
         """Run a read job on a worker within the time limit; the snapshot fields are filled in here."""
         timeout = self.timeout if timeout is None else timeout
+        self._snapshot()  # waits for a running write (itself bounded by the time limit), then the query's time starts
         deadline = time.monotonic() + timeout
-        self._snapshot()
         try:
             worker = self._idle.get(timeout=timeout)
         except queue.Empty:
