@@ -335,10 +335,14 @@ def export(ctx: click.Context, store_path: str | None, token: str | None, fmt: s
 @click.option("--base-url", default=None, metavar="URL",
               help="The server's public URL (default http://HOST:PORT/): the base of relative IRIs in queries and "
                    "the IRI in the service description.")
+@click.option("--union-default-graph/--no-union-default-graph", default=True, show_default=True,
+              help="A query that names no dataset (FROM, default-graph-uri) reads the union of all graphs, "
+                   "or only the store's default graph.")
 @click.pass_context
 def serve(ctx: click.Context, store_path: str | None, host: str, port: int, timeout: float,
           token: str | None, max_rows: int | None, service_hosts: tuple[str, ...], threads: int | None,
-          workers: int | None, max_response_bytes: int, max_query_memory: int, base_url: str | None) -> None:
+          workers: int | None, max_response_bytes: int, max_query_memory: int, base_url: str | None,
+          union_default_graph: bool) -> None:
     """Serve the store: SPARQL endpoint at /sparql, query page at /, explore pages at /explore/."""
     from .endpoint import serve as run
 
@@ -346,7 +350,7 @@ def serve(ctx: click.Context, store_path: str | None, host: str, port: int, time
         _fail(ctx, Exception(f"port {port} is in use; try --port"))
     options: dict = {"timeout": timeout, "token": token, "allow_service_hosts": service_hosts, "workers": workers,
                      "max_response_bytes": max_response_bytes, "max_query_memory": max_query_memory,
-                     "base_url": base_url}
+                     "base_url": base_url, "union_default_graph": union_default_graph}
     if max_rows is not None:
         options["max_rows"] = max_rows
     if threads is not None:

@@ -44,7 +44,8 @@ access_log = logging.getLogger("kgbuild.access")
 def create_app(store_path: str, *, timeout: float = 30.0, token: str | None = None, max_rows: int = DEFAULT_MAX_ROWS,
                allow_service_hosts: tuple[str, ...] = (), threads: int = DEFAULT_THREADS, workers: int | None = None,
                max_request_bytes: int = DEFAULT_MAX_REQUEST_BYTES, max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
-               max_query_memory: int = DEFAULT_MAX_QUERY_MEMORY, base_url: str = "http://localhost:5000/") -> Flask:
+               max_query_memory: int = DEFAULT_MAX_QUERY_MEMORY, base_url: str = "http://localhost:5000/",
+               union_default_graph: bool = True) -> Flask:
     """The WSGI app serving the store at `store_path`. It owns the store (read-write) and its query workers.
 
     `base_url` is the server's public URL: relative IRIs in queries resolve against its /sparql, and the service
@@ -54,9 +55,10 @@ def create_app(store_path: str, *, timeout: float = 30.0, token: str | None = No
     if token is None and not Path(store_path).exists():
         raise StoreError(f"{store_path}: no store here (run `kgbuild build` first, or serve with --token to fill it)")
     config = Settings(timeout=timeout, token=token, max_rows=max_rows, allow_service_hosts=tuple(allow_service_hosts),
-                      base_url=base_url, max_response_bytes=max_response_bytes)
+                      base_url=base_url, max_response_bytes=max_response_bytes,
+                      union_default_graph=union_default_graph)
     backend = Backend(store_path, workers=workers or max(2, os.cpu_count() or 2), timeout=timeout,
-                      max_memory=max_query_memory)
+                      max_memory=max_query_memory, offline=not allow_service_hosts)
     backend.query_options = config.query_options()
     atexit.register(backend.close)
 
@@ -137,13 +139,14 @@ def serve(store: str, host: str = "127.0.0.1", port: int = 5000, *, timeout: flo
           max_rows: int = DEFAULT_MAX_ROWS, allow_service_hosts: tuple[str, ...] = (), threads: int = DEFAULT_THREADS,
           workers: int | None = None, max_request_bytes: int = DEFAULT_MAX_REQUEST_BYTES,
           max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES, max_query_memory: int = DEFAULT_MAX_QUERY_MEMORY,
-          base_url: str | None = None) -> None:
+          base_url: str | None = None, union_default_graph: bool = True) -> None:
     """Serve the store with waitress (a production WSGI server) until interrupted."""
     from waitress import serve as waitress_serve
 
     app = create_app(store, timeout=timeout, token=token, max_rows=max_rows, allow_service_hosts=allow_service_hosts,
                      workers=workers, max_request_bytes=max_request_bytes, max_response_bytes=max_response_bytes,
-                     max_query_memory=max_query_memory, base_url=base_url or f"http://{host}:{port}/")
+                     max_query_memory=max_query_memory, base_url=base_url or f"http://{host}:{port}/",
+                     union_default_graph=union_default_graph)
     backend: Backend = app.extensions["kgbuild"]
 
     def _stop(signum: int, frame: object) -> None:

@@ -45,9 +45,14 @@ def _walk(node: object) -> Iterator[object]:
         item = stack.pop()
         yield item
         if isinstance(item, dict):
-            stack.extend(item.values())
+            stack.extend(dict.values(item))
         elif isinstance(item, (list, tuple)) or type(item).__name__ == "ParseResults":
             stack.extend(list(item))
+
+
+def _field(node: object, key: str) -> object:
+    """A child of a parse tree node, or None (rdflib's CompValue.get answers the key itself when it is missing)."""
+    return dict.get(node, key) if isinstance(node, dict) else None
 
 
 def _name(node: object) -> str | None:
@@ -61,9 +66,9 @@ def _resolve(term: object, prefixes: dict[str, str], base: str | None) -> str | 
     if isinstance(term, URIRef):
         return urljoin(base, str(term)) if base else str(term)
     if _name(term) == "pname":
-        prefix = term.get("prefix") or ""
+        prefix = _field(term, "prefix") or ""
         if prefix in prefixes:
-            return prefixes[prefix] + (term.get("localname") or "")
+            return prefixes[prefix] + (_field(term, "localname") or "")
     return None
 
 
@@ -108,10 +113,10 @@ def _check(text: str, update: bool, allowed_hosts: tuple[str, ...], base: str | 
     for node in _walk(tree):
         kind = _name(node)
         if kind == "PrefixDecl":
-            prefixes[node.get("prefix") or ""] = str(node.get("iri"))
+            prefixes[_field(node, "prefix") or ""] = str(_field(node, "iri"))
         elif kind == "Base":
-            base = urljoin(base, str(node.get("iri"))) if base else str(node.get("iri"))
-        elif kind in ("DatasetClause", "UsingClause") or (kind == "Modify" and node.get("withClause") is not None):
+            base = urljoin(base, str(_field(node, "iri"))) if base else str(_field(node, "iri"))
+        elif kind in ("DatasetClause", "UsingClause") or (kind == "Modify" and _field(node, "withClause") is not None):
             names_dataset = True
     # A second pass, so that a PREFIX declared anywhere in the prologue is known (rdflib's order is not the text's).
     for node in _walk(tree):
@@ -119,7 +124,7 @@ def _check(text: str, update: bool, allowed_hosts: tuple[str, ...], base: str | 
         if kind not in ("ServiceGraphPattern", "Load"):
             continue
         keyword = "SERVICE" if kind == "ServiceGraphPattern" else "LOAD"
-        iri = _resolve(node.get("term") if kind == "ServiceGraphPattern" else node.get("iri"), prefixes, base)
+        iri = _resolve(_field(node, "term") if kind == "ServiceGraphPattern" else _field(node, "iri"), prefixes, base)
         parts = urlsplit(iri) if iri else None
         if not allowed:
             raise Refused(403, f"{keyword} is not allowed on this endpoint: it would make the server fetch "

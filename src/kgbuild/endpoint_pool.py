@@ -50,13 +50,13 @@ class WriteFailed(Exception):
 
 
 class _Worker:
-    def __init__(self, max_memory: int = 0, store_path: str | None = None) -> None:
+    def __init__(self, max_memory: int = 0, store_path: str | None = None, offline: bool = False) -> None:
         parent, child = socket.socketpair()
         src = str(Path(__file__).resolve().parent.parent)  # so the child imports this very kgbuild
         env = dict(os.environ, PYTHONPATH=os.pathsep.join([src, *filter(None, [os.environ.get("PYTHONPATH")])]))
-        args = [sys.executable, "-m", "kgbuild.endpoint_worker", str(child.fileno()), str(max_memory)]
-        self.proc = subprocess.Popen(args + ([store_path] if store_path else []),
-                                     pass_fds=(child.fileno(),), env=env, stdin=subprocess.DEVNULL)
+        args = [sys.executable, "-m", "kgbuild.endpoint_worker", str(child.fileno()), str(max_memory),
+                store_path or "-", "offline" if offline else "online"]
+        self.proc = subprocess.Popen(args, pass_fds=(child.fileno(),), env=env, stdin=subprocess.DEVNULL)
         child.close()
         self.conn = Connection(parent.detach())
         self.gen: int | None = None
@@ -64,9 +64,10 @@ class _Worker:
             hello = self.conn.recv() if self.conn.poll(60) else ("failed", "no answer within 60 s")
         except (EOFError, OSError):
             hello = ("failed", "it ended at once (see the server's log)")
-        if hello != ("ready",):
+        if hello[0] != "ready":
             self.kill()
             raise RuntimeError(f"a worker process did not start: {hello[-1]}")
+        self.offline = hello[1]  # in a network namespace of its own: it can reach no host
 
     def kill(self) -> None:
         try:
@@ -79,11 +80,13 @@ class _Worker:
 class Backend:
     """The live store plus a pool of query workers. Thread-safe."""
 
-    def __init__(self, store_path: str, *, workers: int, timeout: float, max_memory: int = 0) -> None:
+    def __init__(self, store_path: str, *, workers: int, timeout: float, max_memory: int = 0,
+                 offline: bool = True) -> None:
         self.path = str(Path(store_path).resolve())
         Store(store_path).close()  # create it if need be, and say clearly if another process holds it
         self.timeout = timeout
         self.max_memory = max_memory
+        self.offline = offline  # run the workers where they can reach no host (no SERVICE or LOAD is allowed)
         self.write_error: str | None = None  # why the last write failed, until one succeeds
         # endpoint_worker's options for every query: allowed SERVICE hosts, base IRI, response size limit
         self.query_options: dict = {}
@@ -101,7 +104,10 @@ class Backend:
         self._idle: queue.Queue[_Worker] = queue.Queue()
         self._workers: set[_Worker] = set()
         self._closed = False
-        self._writer: _Worker | None = _Worker(max_memory, self.path)
+        self._writer: _Worker | None = _Worker(max_memory, self.path, offline)
+        if offline and not self._writer.offline:
+            log.warning("the workers cannot be put offline (no network namespaces here): every update is read by "
+                        "the policy's parser before it runs, which is slow for large ones")
         self._snapshot()
         starters = [threading.Thread(target=self._add_worker, daemon=True) for _ in range(workers)]
         for t in starters:
@@ -114,7 +120,7 @@ class Backend:
     # -- workers -------------------------------------------------------------------------------
     def _add_worker(self) -> None:
         try:
-            worker = _Worker(self.max_memory)
+            worker = _Worker(self.max_memory, offline=self.offline)
         except Exception:  # noqa: BLE001 - logged; the pool runs with fewer workers
             log.exception("cannot start a query worker")
             return
@@ -200,7 +206,7 @@ class Backend:
         """One job on the writer, within the time limit; the caller holds the write lock."""
         if self._writer is None:
             try:
-                self._writer = _Worker(self.max_memory, self.path)
+                self._writer = _Worker(self.max_memory, self.path, self.offline)
             except RuntimeError as exc:
                 return ("error", 507, f"the store cannot be opened for writing: {exc}")
         try:

@@ -32,6 +32,7 @@ class Settings:
     allow_service_hosts: tuple[str, ...] = ()
     base_url: str = "http://localhost:5000/"  # the server's public URL: the base of relative IRIs, the service's IRI
     max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES
+    union_default_graph: bool = True  # a query naming no dataset reads the union of all graphs (as Fuseki's option)
 
     @property
     def endpoint(self) -> str:
@@ -40,7 +41,7 @@ class Settings:
     def query_options(self) -> dict:
         """What endpoint_worker needs to check and bound each query and update."""
         return {"allowed_hosts": self.allow_service_hosts, "base": self.endpoint,
-                "max_bytes": self.max_response_bytes}
+                "max_bytes": self.max_response_bytes, "union": self.union_default_graph}
 
 
 def http_link(value: str | None) -> str | None:
@@ -70,14 +71,15 @@ def params(name: str) -> list[str]:
 
 
 def run(query: str, choice: formats.Choice, *, default: list[str] | None = None, named: list[str] | None = None,
-        rows: int | None = None, union: bool = True) -> tuple[formats.Format, bytes, bool]:
+        rows: int | None = None, union: bool | None = None) -> tuple[formats.Format, bytes, bool]:
     """Run a read on the worker pool: (format of the answer, body, truncated). Failures end the request."""
     results = choice.results.key if choice.results else None
     graph = choice.graph.key if choice.graph else None
     s = settings()
+    options = s.query_options() if union is None else {**s.query_options(), "union": union}
     try:
         reply = backend().call(("query", query, default or None, named or None, results, graph,
-                                s.max_rows if rows is None else rows, {**s.query_options(), "union": union}))
+                                s.max_rows if rows is None else rows, options))
     except QueryTimeout as exc:
         fail(503, str(exc), **{"Retry-After": "1"})
     except WorkerFailed as exc:

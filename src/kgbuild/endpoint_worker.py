@@ -12,7 +12,7 @@ is bounded in time and memory.
 Protocol over a `multiprocessing.connection.Connection` (pickled tuples):
   reader  ("query", gen, snapshot, sparql, default_graphs, named_graphs, results_fmt, graph_fmt, max_rows[, options])
           ("count", gen, snapshot)
-  writer  ("update", sparql, options)   a client's update: checked, then run
+  writer  ("update", sparql, options)   a client's update: checked (see PARSED_UPDATE_BYTES), then run
           ("write", sparql)             an update the server made (Graph Store Protocol): run as it is
           ("has_graph", iri), ("backup", folder), ("count",)
   reply   ("ok", kind, format, body, rows, truncated) or ("error", status, message)
@@ -25,6 +25,7 @@ import re
 import resource
 import sys
 from multiprocessing.connection import Connection
+from pathlib import Path
 
 import pyoxigraph as ox
 
@@ -111,6 +112,10 @@ def _retiring(reply: tuple) -> bool:
 
 DEFAULT_OPTIONS = {"allowed_hosts": (), "base": None, "max_bytes": 512 * 1024 * 1024}
 _PATH = re.compile(r"(?:/[^\s/:'\"()]+)+/?")
+
+
+_STORAGE = re.compile(r"IO error|No space|Read-only file system|Disk quota|Corruption|os error (28|30|122)\b",
+                      re.IGNORECASE)  # RocksDB's and the OS's words for a store that cannot be written
 
 
 def _no_paths(message: str) -> str:
@@ -201,11 +206,18 @@ def _answer(result: object, results_fmt: str | None, graph_fmt: str | None, max_
         return ("error", 500, f"query failed: {_no_paths(str(exc))}")
 
 
-def run_update(store: ox.Store, sparql: str, options: dict) -> tuple:
+# rdflib's parser reads about 20 KB a second of INSERT DATA: a build sending batches of articles through the server
+# would wait minutes. An offline writer (see _go_offline) cannot reach any host, so a large update runs unparsed there.
+PARSED_UPDATE_BYTES = 64 * 1024
+
+
+def run_update(store: ox.Store, sparql: str, options: dict, offline: bool = False) -> tuple:
     from .endpoint_policy import Refused, check, with_using
 
     options = {**DEFAULT_OPTIONS, **options}
     using, using_named = options.get("using") or [], options.get("using_named") or []
+    if offline and not options["allowed_hosts"] and not (using or using_named) and len(sparql) > PARSED_UPDATE_BYTES:
+        return _write(store, sparql, options["base"])
     try:
         _graphs(using + using_named)
         checked = check(sparql, update=True, allowed_hosts=options["allowed_hosts"], base=options["base"])
@@ -229,11 +241,38 @@ def _write(store: ox.Store, sparql: str, base: str | None = None) -> tuple:
         return ("error", 400, f"malformed update: {exc}")
     except ValueError as exc:
         return ("error", 400, f"update failed: {_no_paths(str(exc))}")
-    except OSError as exc:  # the disk is full, or the store broke: the server restarts the writer
-        return ("error", 507, f"update failed, nothing was written: {_no_paths(str(exc))}")
+    except OSError as exc:
+        message = _no_paths(str(exc))
+        if _STORAGE.search(message):  # the disk is full, or the store broke: the server reopens the store
+            return ("error", 507, f"update failed, nothing was written: {message}")
+        return ("error", 500, f"update failed, nothing was written: {message}")
     except MemoryError:
         return ("error", 500, "the update needs more memory than this server allows (--max-query-memory)")
     return ("ok", "update", None, None, 0, False)
+
+
+def _go_offline() -> bool:
+    """Put this process in a network namespace of its own, with no interface up: no query or update it runs can
+    reach any host, whatever the policy's parse missed. Needs root or unprivileged user namespaces; False if neither."""
+    import ctypes
+    import os
+
+    if not sys.platform.startswith("linux"):
+        return False
+    libc = ctypes.CDLL(None, use_errno=True)
+    clone_newnet, clone_newuser = 0x40000000, 0x10000000
+    if libc.unshare(clone_newnet) == 0:
+        return True
+    uid, gid = os.getuid(), os.getgid()
+    if libc.unshare(clone_newuser | clone_newnet) != 0:
+        return False
+    try:  # keep our own ids inside the namespace, so files we write keep their owner
+        Path("/proc/self/setgroups").write_text("deny")
+        Path("/proc/self/uid_map").write_text(f"{uid} {uid} 1")
+        Path("/proc/self/gid_map").write_text(f"{gid} {gid} 1")
+    except OSError:
+        pass
+    return True
 
 
 def _limit_memory(max_bytes: int) -> None:
@@ -241,13 +280,13 @@ def _limit_memory(max_bytes: int) -> None:
         resource.setrlimit(resource.RLIMIT_DATA, (max_bytes, max_bytes))
 
 
-def writer(conn: Connection, store_path: str) -> None:
+def writer(conn: Connection, store_path: str, offline: bool) -> None:
     try:
         store = ox.Store(store_path)
     except OSError as exc:  # e.g. a full disk: RocksDB writes files as it opens
         conn.send(("failed", _no_paths(str(exc))))
         return
-    conn.send(("ready",))
+    conn.send(("ready", offline))
     while True:
         try:
             job = conn.recv()
@@ -255,7 +294,7 @@ def writer(conn: Connection, store_path: str) -> None:
             return
         try:
             if job[0] == "update":
-                reply = run_update(store, job[1], job[2])
+                reply = run_update(store, job[1], job[2], offline)
             elif job[0] == "write":
                 reply = _write(store, job[1])
             elif job[0] == "has_graph":
@@ -272,18 +311,19 @@ def writer(conn: Connection, store_path: str) -> None:
         conn.send(reply)
 
 
-def main(fd: int, max_memory: int = 0, store_path: str | None = None) -> None:
+def main(fd: int, max_memory: int = 0, store_path: str | None = None, offline: bool = False) -> None:
     conn = Connection(fd)
+    offline = offline and _go_offline()
     _limit_memory(max_memory)
     from . import endpoint_policy
 
     endpoint_policy.warm_up()  # import and build rdflib's grammar now, not in the first query's time
     if store_path is not None:
-        writer(conn, store_path)
+        writer(conn, store_path, offline)
         return
     gen: int | None = None
     store: ox.Store | None = None
-    conn.send(("ready",))
+    conn.send(("ready", offline))
     while True:
         try:
             job = conn.recv()
@@ -306,5 +346,5 @@ def main(fd: int, max_memory: int = 0, store_path: str | None = None) -> None:
         conn.send(reply)
 
 
-if __name__ == "__main__":
-    main(int(sys.argv[1]), int(sys.argv[2]) if len(sys.argv) > 2 else 0, sys.argv[3] if len(sys.argv) > 3 else None)
+if __name__ == "__main__":  # FD MAX_MEMORY STORE|- offline|online
+    main(int(sys.argv[1]), int(sys.argv[2]), None if sys.argv[3] == "-" else sys.argv[3], sys.argv[4] == "offline")

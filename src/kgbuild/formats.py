@@ -112,6 +112,16 @@ class Choice:
     html: bool = False
 
 
+def _without_parameters(header: str) -> str:
+    """The Accept header with only the q parameter: `text/turtle; charset=utf-8` asks for Turtle (werkzeug would
+    match it only to a type with that very parameter)."""
+    parts = []
+    for item in header.split(","):
+        media, *params = (p.strip() for p in item.split(";"))
+        parts.append(";".join([media, *(p for p in params if p.lower().startswith("q="))]))
+    return ",".join(parts)
+
+
 def negotiate(accept_header: str | None, name: str | None = None) -> Choice:
     """Content negotiation: an explicit `format=` name wins over the Accept header (browsers cannot set Accept)."""
     if name:
@@ -126,7 +136,7 @@ def negotiate(accept_header: str | None, name: str | None = None) -> Choice:
     from werkzeug.datastructures import MIMEAccept  # here: query workers import this module and never negotiate
     from werkzeug.http import parse_accept_header
 
-    accept = parse_accept_header(accept_header, MIMEAccept)
+    accept = parse_accept_header(_without_parameters(accept_header), MIMEAccept)
     results, rq = _best(accept, RESULTS)
     graph, _ = _best(accept, GRAPHS)
     # HTML only when asked for by name and preferred (a browser), never through */* (a script).
