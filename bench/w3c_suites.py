@@ -35,6 +35,7 @@ import urllib.request
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -321,6 +322,23 @@ def run_textual(server: Server, manifest: Path) -> tuple[int, int, list[str]]:
 
 
 # -- query evaluation ----------------------------------------------------------------------------------------------
+XSD = "http://www.w3.org/2001/XMLSchema#"
+NUMERIC = {XSD + t for t in ("integer", "decimal", "float", "double", "int", "long", "short", "byte",
+                             "nonNegativeInteger", "positiveInteger", "negativeInteger", "nonPositiveInteger")}
+
+
+def _key(term: object) -> str:
+    """A term as compared: any blank node matches any; numbers by value (1.0 and 1.00 are the same decimal)."""
+    if isinstance(term, ox.BlankNode):
+        return "_:b"
+    if isinstance(term, ox.Literal) and term.datatype.value in NUMERIC:
+        try:
+            return f"{Decimal(term.value).normalize()}^^{term.datatype.value}"
+        except InvalidOperation:
+            pass
+    return str(term)
+
+
 def _solutions(results: object) -> tuple[set[str], Counter]:
     names = {v.value for v in results.variables}
     rows = Counter()
@@ -330,7 +348,7 @@ def _solutions(results: object) -> tuple[set[str], Counter]:
             term = sol[v]
             if term is None:
                 continue
-            row.append((v, "_:b" if isinstance(term, ox.BlankNode) else str(term)))
+            row.append((v, _key(term)))
         rows[tuple(row)] += 1
     return names, rows
 
@@ -371,8 +389,10 @@ def run_query_suite(server: Server, shared: Path) -> tuple[int, int, list[str]]:
                     path = _local(root, data)
                     server.load(path.read_bytes(), ox.RdfFormat.from_extension(path.suffix[1:]), None)
                 for data in graph.objects(action, QT.graphData):
-                    path = _local(root, data)
-                    server.load(path.read_bytes(), ox.RdfFormat.from_extension(path.suffix[1:]), str(data))
+                    name = graph.value(data, RDFS.label)  # [ qt:graph <file> ; rdfs:label "graph IRI" ]
+                    source = graph.value(data, QT.graph) if name is not None else data
+                    path = _local(root, source)
+                    server.load(path.read_bytes(), ox.RdfFormat.from_extension(path.suffix[1:]), str(name or data))
                 query = _local(root, graph.value(action, QT.query)).read_text(encoding="utf-8")
                 expected = _expected_results(_local(root, graph.value(test, MF.result)))
                 accept = "text/turtle" if isinstance(expected, Graph) else "application/sparql-results+json"
