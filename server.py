@@ -17,4 +17,5 @@ app = create_app(
     token=env_token(),
     timeout=float(os.environ.get("KGBUILD_TIMEOUT", "30")),
     allow_service_hosts=tuple(h for h in os.environ.get("KGBUILD_SERVICE_HOSTS", "").split(",") if h),
+    base_url=os.environ.get("KGBUILD_BASE_URL", "http://localhost:5000/"),  # the public URL (see README)
 )
