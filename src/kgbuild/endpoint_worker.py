@@ -102,6 +102,7 @@ def _capped(result: object, limit: int, fmt: object, max_bytes: int) -> tuple[by
     return body, sink.truncated, body.count(b"\n")
 
 
+_OFFLINE = False  # this process runs in a network namespace of its own (set by main)
 RETIRE = "retire"  # appended to a reply after which the process ends: the server replaces it
 
 
@@ -138,6 +139,8 @@ def run_query(store: ox.Store, sparql: str, default: list[str] | None, named: li
     try:
         checked = check(sparql, update=False, allowed_hosts=options["allowed_hosts"], base=options["base"])
     except Refused as exc:
+        if exc.status == 400 and _OFFLINE:
+            return ("error", 400, _oxigraph_syntax_error(sparql, options["base"]) or str(exc))
         return ("error", exc.status, str(exc))
     # The union of all graphs is the default graph only when neither the request nor the query names a dataset.
     kwargs: dict[str, object] = {"use_default_graph_as_union": options.get("union", True) and not default
@@ -162,6 +165,18 @@ def run_query(store: ox.Store, sparql: str, default: list[str] | None, named: li
                               "kgbuild serve --max-response-bytes): ask for less, e.g. with LIMIT")
     except MemoryError:
         return ("error", 500, "the query needs more memory than this server allows (kgbuild serve --max-query-memory)")
+
+
+def _oxigraph_syntax_error(sparql: str, base: str | None) -> str | None:
+    """Oxigraph's own message for a query the policy could not parse, with line and column, or None if Oxigraph
+    reads it. Asked of an empty store in memory, and only in an offline worker: what it may evaluate reaches no one."""
+    try:
+        ox.Store().query(sparql, base_iri=base)
+    except SyntaxError as exc:
+        return f"malformed query: {describe(sparql, exc)}"
+    except Exception:  # noqa: BLE001 - any other failure: the policy's message stands
+        return None
+    return None
 
 
 def _answer(result: object, results_fmt: str | None, graph_fmt: str | None, max_rows: int, max_bytes: int) -> tuple:
@@ -313,7 +328,8 @@ def writer(conn: Connection, store_path: str, offline: bool) -> None:
 
 def main(fd: int, max_memory: int = 0, store_path: str | None = None, offline: bool = False) -> None:
     conn = Connection(fd)
-    offline = offline and _go_offline()
+    global _OFFLINE
+    offline = _OFFLINE = offline and _go_offline()
     _limit_memory(max_memory)
     from . import endpoint_policy
 
