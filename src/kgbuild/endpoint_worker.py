@@ -140,7 +140,10 @@ def run_query(store: ox.Store, sparql: str, default: list[str] | None, named: li
         checked = check(sparql, update=False, allowed_hosts=options["allowed_hosts"], base=options["base"])
     except Refused as exc:
         if exc.status == 400 and _OFFLINE:
-            return ("error", 400, _oxigraph_syntax_error(sparql, options["base"]) or str(exc))
+            hint = " (write \\u escapes as the characters themselves)" if re.search(r"\\[uU]", sparql) else ""
+            return ("error", 400, _oxigraph_syntax_error(sparql, options["base"])
+                    or f"this endpoint could not check the query before running it, so it does not run it{hint}: "
+                       f"{str(exc).removeprefix('malformed query: ')}")
         return ("error", exc.status, str(exc))
     # The union of all graphs is the default graph only when neither the request nor the query names a dataset.
     kwargs: dict[str, object] = {"use_default_graph_as_union": options.get("union", True) and not default
