@@ -103,3 +103,9 @@ def test_the_home_state_is_not_given_to_an_office_the_table_shows_held_by_someon
     # on a UK site in 2024 the UK's Prime Minister was someone else: "Prime Minister Ana Quispe" is not British
     f = facts("Prime Minister Ana Quispe met the Prime Minister.", url="https://www.gov.uk/x")
     assert "Ana Quispe" not in {o.name for o in f.annotated.officials}
+
+
+def test_a_named_declaration_agreed_is_a_treaty_not_an_echo() -> None:
+    f = facts("Spain and Portugal held talks in Madrid. "
+              "The leaders welcomed the agreement of the Lisbon Declaration, a new approach to energy.")
+    assert [(a.kind, sorted(a.parties)) for a in f.agreements] == [("treaty", ["es", "pt"])]

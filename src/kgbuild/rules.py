@@ -177,7 +177,10 @@ class RuleSet:
             hits.append(_Hit(rule["id"], rule["kind"], rule["family"], rule.get("date_group", rule["family"]),
                              sentence.start + span.start_char,
                              sentence.start + span.end_char, lower, start, end - start,
-                             any(t in self.anaphoric for t in lower[max(0, start - 2): start]),
+                             # "the agreement" may echo one named before; "the Atlantic Declaration" is a name
+                             any(t in self.anaphoric for t in lower[max(0, start - 2): start])
+                             and not (start > 1 and doc[start - 1].text[:1].isupper()
+                                      and doc[start - 1].lower_ not in self.anaphoric),
                              plural=lower[end - 1].endswith("s") and lower[end - 1] not in ("talks", "mous", "news")))
         hits.sort(key=lambda h: h.start)
         return hits
@@ -367,7 +370,7 @@ class RuleSet:
         if not hits:
             return []
         lower = hits[0].lower_tokens
-        if not any(t in self.conclude for t in lower):
+        if not any(self._concludes(lower, i) for i in range(len(lower))):
             return []
         # The act must be the agreement's: a concluding word near it in its clause ("signed a new ...",
         # "the agreement reached last night"), not anywhere in the sentence ("they agreed it was important to
@@ -411,7 +414,9 @@ class RuleSet:
         dates = [m for m in mentions if m.kind == "date"]
         out = []
         seen_kinds = set()
-        for hit in hits:
+        # one agreement per kind: told by its name where the sentence names it ("the agreement of the Atlantic
+        # Declaration"), not by its echo
+        for hit in sorted(hits, key=lambda h: h.definite):
             if hit.kind in seen_kinds:
                 continue
             seen_kinds.add(hit.kind)
