@@ -9,6 +9,7 @@ does not grow with the input.
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing as mp
 import os
 import queue
@@ -152,8 +153,23 @@ def run(
                     if worker.started is not None and now - worker.started > budget:
                         _retire(workers, worker, spawn, waiting, done, f"took longer than the {budget:g} s time budget")
     finally:
-        for worker in workers:
-            _kill(worker)
+        # Reaping the killed workers takes milliseconds; a second Ctrl-C arriving meanwhile would break it off
+        # half-way (and print a traceback from the generator's finalizer), so it waits until they are gone.
+        with _sigint_held():
+            for worker in workers:
+                _kill(worker)
+
+
+@contextlib.contextmanager
+def _sigint_held() -> Iterator[None]:
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def _retire(workers: list[_Worker], worker: _Worker, spawn: Callable[[], _Worker], waiting: deque[int],
