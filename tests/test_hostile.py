@@ -208,6 +208,36 @@ def test_ids_that_differ_only_in_case_are_an_error_naming_both(tmp_path: Path) -
     assert list(graphs(store).values()) == ["Case-1"]  # the first is kept, not overwritten
 
 
+def test_an_id_differing_only_in_case_from_a_stored_one_is_an_error_in_a_later_build(tmp_path: Path) -> None:
+    store = tmp_path / "store"
+    first = tmp_path / "first.jsonl"
+    first.write_text(record("Case-2"), encoding="utf-8")
+    code, out, err = build(str(first), "--store", str(store), "--jobs", "1")
+    assert code == 0 and "1 articles read, 1 stored" in out, err
+    second = tmp_path / "second.jsonl"
+    second.write_text(record("other-2") + record("case-2", BODY + " A second text."), encoding="utf-8")
+    code, out, err = build(str(second), "--store", str(store), "--jobs", "1")
+    assert code == 1
+    assert (f"kgbuild: {second}:2: id 'case-2' collides with id 'Case-2' (already in the store): both give the "
+            f"article <https://w3id.org/kgbuild/resource/article/case-2> (ids are compared ignoring case); rename one "
+            f"of them" in err)
+    assert "2 articles read, 1 stored, 0 unchanged, 1 rejected" in out
+    assert sorted(graphs(store).values()) == ["Case-2", "other-2"]
+    s = ox.Store.read_only(str(store))
+    (text,) = s.quads_for_pattern(None, ox.NamedNode(KG + "text"), None,
+                                  ox.NamedNode("https://w3id.org/kgbuild/resource/article/case-2"))
+    assert "A second text" not in text.object.value  # the stored article was not overwritten
+    del s
+    # the same build again (the same exact ids) changes nothing but still refuses the colliding one ...
+    code, out, err = build(str(first), str(second), "--store", str(store), "--jobs", "2")
+    assert code == 1 and "3 articles read, 0 stored, 2 unchanged, 1 rejected" in out, err
+    # ... and the same id with a new text replaces its own article
+    first.write_text(record("Case-2", BODY + " Updated."), encoding="utf-8")
+    code, out, err = build(str(first), "--store", str(store), "--jobs", "1")
+    assert code == 0 and "1 articles read, 1 stored, 0 unchanged" in out, err
+    assert sorted(graphs(store).values()) == ["Case-2", "other-2"]
+
+
 def test_the_same_id_again_is_the_same_article(tmp_path: Path) -> None:
     articles = tmp_path / "a.jsonl"
     articles.write_text(record("same-1") + record("same-1", BODY + " Updated."), encoding="utf-8")

@@ -94,6 +94,21 @@ def test_put_replaces_changed_graphs_and_keeps_unchanged(oxigraph_server: str) -
     assert rows == [(str(ox.Literal('Talks "in" Beijing\nv2')),)]
 
 
+def test_an_id_differing_only_in_case_from_a_stored_one_is_an_error(oxigraph_server: str, tmp_path: Path) -> None:
+    """As with the embedded store (tests/test_hostile.py): the remote store is asked for the stored id."""
+    text = "Prime Minister Shehbaz Sharif met Chinese President Xi Jinping in Beijing on Wednesday."
+    first, second = tmp_path / "first.jsonl", tmp_path / "second.jsonl"
+    first.write_text(json.dumps({"id": "Case-3", "title": "Talks", "text": text}) + "\n", encoding="utf-8")
+    second.write_text(json.dumps({"id": "case-3", "title": "Talks", "text": text + " More."}) + "\n",
+                      encoding="utf-8")
+    runner = CliRunner()
+    assert runner.invoke(main, ["build", str(first), "--store", oxigraph_server, "--jobs", "1"]).exit_code == 0
+    result = runner.invoke(main, ["build", str(second), "--store", oxigraph_server, "--jobs", "1"])
+    assert result.exit_code == 1
+    assert (f"kgbuild: {second}:1: id 'case-3' collides with id 'Case-3' (already in the store)" in result.stderr)
+    assert open_store(oxigraph_server).identifiers([KGR + "article/case-3"]) == {KGR + "article/case-3": "Case-3"}
+
+
 def test_queries_see_the_union_of_the_graphs_like_the_embedded_store(oxigraph_server: str, tmp_path: Path) -> None:
     graphs = _graphs()
     remote = open_store(oxigraph_server)

@@ -16,10 +16,11 @@ from typing import IO
 
 import pyoxigraph as ox
 
-from .vocab import ENTITIES_GRAPH, KG, ONTOLOGY_GRAPH
+from .vocab import ENTITIES_GRAPH, KG, ONTOLOGY_GRAPH, SCHEMA
 
 DEFAULT_STORE = "./kgbuild-store"
 DIGEST = ox.NamedNode(KG + "digest")
+IDENTIFIER = ox.NamedNode(SCHEMA + "identifier")  # an article's id as the input wrote it
 
 
 class StoreError(Exception):

@@ -223,72 +223,88 @@ def build(items: Iterable[Article | InputError], store, *, jobs: int = 1, batch_
     asked after every article and while waiting for the workers: when it answers true the articles processed so
     far are written (one last transaction), those still in the workers are dropped, and the summary says
     `interrupted`. `budget`: seconds an article may take in the workers before it is rejected (see `outcomes`).
+    An article whose id differs only in case from one in the store or earlier in the build is rejected naming both.
     """
     summary = Summary()
-    batch: dict[str, ArticleGraph] = {}
-    written = [0]
-    ids: dict[str, tuple[str | None, str]] = {}  # article IRI -> the id and source that made it, in this build
-
-    def flush() -> None:
-        if batch:
-            stored, unchanged = store.put(list(batch.values()))
-            summary.stored += stored
-            summary.unchanged += unchanged
-            batch.clear()
-            written[0] += stored
-            if written[0] >= FLUSH_EVERY:  # Oxigraph's write buffers would otherwise grow with the whole build
-                store.flush()
-                written[0] = 0
-
+    writer = _Writer(store, summary, batch_size, keep_rejections)
     results = outcomes(items, jobs, budget=budget, stop=stop)
     try:
         if stop is not None and stop():
             summary.interrupted = True
             return summary
         for outcome in results:
-            outcome = _collision(outcome, ids)
-            _count(summary, outcome, batch, batch_size, flush, keep_rejections)
+            outcome = writer.add(outcome)
             if on_outcome:
                 on_outcome(outcome)
             if stop is not None and stop():
                 break
         if stop is not None and stop():
             summary.interrupted = True
-        flush()
+        writer.flush()
     finally:
         results.close()  # stops the worker pool
     return summary
 
 
-def _count(summary: Summary, outcome: Outcome, batch: dict[str, ArticleGraph], batch_size: int,
-           flush: Callable[[], None], keep_rejections: bool) -> None:
-    if outcome.graph is None and outcome.error is None:  # a skipped input
-        return
-    summary.read += 1
-    summary.slow_validations += outcome.slow_validation
-    if outcome.graph is None:
-        summary.rejected += 1
-        if keep_rejections:
-            summary.rejections.append(outcome)
-        return
-    summary.triples += outcome.triples
-    summary.controls_removed += outcome.controls_removed
-    if outcome.graph.iri in batch:  # the same article twice in one batch: the later one wins
-        flush()
-    batch[outcome.graph.iri] = outcome.graph
-    if len(batch) >= batch_size:
-        flush()
+class _Writer:
+    """The outcomes' graphs, counted and written to the store in batches (one transaction each)."""
 
+    def __init__(self, store, summary: Summary, batch_size: int, keep_rejections: bool) -> None:  # noqa: ANN001
+        self.store, self.summary, self.batch_size, self.keep_rejections = store, summary, batch_size, keep_rejections
+        self.batch: dict[str, ArticleGraph] = {}
+        self.ids: dict[str, tuple[str | None, str]] = {}  # IRI -> the id and source of the graph in the batch
+        self.written = 0  # since the last flush to disk
 
-def _collision(outcome: Outcome, ids: dict[str, tuple[str | None, str]]) -> Outcome:
-    """An article whose IRI another article of this build already has, from an id that differs as written (the key
-    lowercases ids: "G-1" and "g-1"), is rejected naming both: it must not overwrite the other. The same id twice
-    is the same article, and the later one wins."""
-    if outcome.graph is None or outcome.iri is None:
+    def add(self, outcome: Outcome) -> Outcome:
+        """Count the outcome and queue its graph; the outcome as it stands then (a colliding id rejects it)."""
+        summary = self.summary
+        if outcome.graph is None and outcome.error is None:  # a skipped input
+            return outcome
+        outcome = self._collision(outcome)
+        summary.read += 1
+        summary.slow_validations += outcome.slow_validation
+        if outcome.graph is None:
+            summary.rejected += 1
+            if self.keep_rejections:
+                summary.rejections.append(outcome)
+            return outcome
+        summary.triples += outcome.triples
+        summary.controls_removed += outcome.controls_removed
+        iri = outcome.graph.iri
+        if iri in self.batch:  # the same article twice in one batch: the later one wins
+            self.flush()
+        self.batch[iri] = outcome.graph
+        self.ids[iri] = (outcome.identifier, outcome.source)
+        if len(self.batch) >= self.batch_size:
+            self.flush()
         return outcome
-    first = ids.setdefault(outcome.iri, (outcome.identifier, outcome.source))
-    if first[0] == outcome.identifier:
-        return outcome
-    return Outcome(outcome.source, outcome.iri, warnings=outcome.warnings,
-                   error=f"id {outcome.identifier!r} collides with id {first[0]!r} ({first[1]}): both give the "
-                         f"article <{outcome.iri}> (ids are compared ignoring case); rename one of them")
+
+    def _collision(self, outcome: Outcome) -> Outcome:
+        """An article whose IRI an article in the store or in this batch already has, from an id that differs as
+        written (the key lowercases ids: "G-1" and "g-1"), is rejected naming both: it must not overwrite the other.
+        The same id again is the same article, and the later one wins."""
+        if outcome.graph is None or outcome.identifier is None:
+            return outcome
+        iri = outcome.graph.iri
+        if iri in self.ids:
+            other, where = self.ids[iri]
+        else:  # written earlier in this build or by another build: the store knows its id
+            other, where = self.store.identifiers([iri]).get(iri), "already in the store"
+        if other is None or other == outcome.identifier or other.lower() != outcome.identifier.lower():
+            return outcome  # (ids that are not [A-Za-z0-9._-] name the article by its text: the same text again)
+        return Outcome(outcome.source, outcome.iri, warnings=outcome.warnings,
+                       error=f"id {outcome.identifier!r} collides with id {other!r} ({where}): both give the "
+                             f"article <{iri}> (ids are compared ignoring case); rename one of them")
+
+    def flush(self) -> None:
+        if not self.batch:
+            return
+        stored, unchanged = self.store.put(list(self.batch.values()))
+        self.summary.stored += stored
+        self.summary.unchanged += unchanged
+        self.batch.clear()
+        self.ids.clear()
+        self.written += stored
+        if self.written >= FLUSH_EVERY:  # Oxigraph's write buffers would otherwise grow with the whole build
+            self.store.flush()
+            self.written = 0

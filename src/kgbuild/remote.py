@@ -42,7 +42,7 @@ from typing import IO
 
 import pyoxigraph as ox
 
-from .graphs import DIGEST, ArticleGraph, Exports, StoreError, ontology_graph, replace_update
+from .graphs import DIGEST, IDENTIFIER, ArticleGraph, Exports, StoreError, ontology_graph, replace_update
 
 JSON_RESULTS = "application/sparql-results+json"
 ACCEPT_ANY = f"{JSON_RESULTS}, application/n-triples;q=0.9, text/turtle;q=0.8, application/rdf+xml;q=0.5"
@@ -208,6 +208,15 @@ class RemoteStore(Exports):
         values = " ".join(f"<{g}>" for g in graphs)
         rows = self._select(f"SELECT ?g ?d WHERE {{ VALUES ?g {{ {values} }} GRAPH ?g {{ ?g <{DIGEST.value}> ?d }} }}")
         return {r["g"].value: r["d"].value for r in rows}
+
+    def identifiers(self, graphs: list[str]) -> dict[str, str]:
+        """The id (schema:identifier) each of these article graphs is stored with, for those stored with one."""
+        if not graphs:
+            return {}
+        values = " ".join(f"<{g}>" for g in graphs)
+        pattern = f"GRAPH ?g {{ ?g <{IDENTIFIER.value}> ?i }}"
+        rows = self._select(f"SELECT ?g ?i WHERE {{ VALUES ?g {{ {values} }} {pattern} }}")
+        return {r["g"].value: r["i"].value for r in rows}
 
     def graphs(self) -> Iterator[str]:
         for row in self._select("SELECT DISTINCT ?g WHERE { GRAPH ?g { } }"):

@@ -16,6 +16,7 @@ import pyoxigraph as ox
 from .graphs import (  # noqa: F401
     DEFAULT_STORE,
     DIGEST,
+    IDENTIFIER,
     ArticleGraph,
     Exports,
     StoreError,
@@ -66,6 +67,15 @@ class Store(Exports):
         for quad in self._store.quads_for_pattern(node, DIGEST, None, node):
             return quad.object.value
         return None
+
+    def identifiers(self, graphs: list[str]) -> dict[str, str]:
+        """The id (schema:identifier) each of these article graphs is stored with, for those stored with one."""
+        found = {}
+        for graph in graphs:
+            node = ox.NamedNode(graph)
+            for quad in self._store.quads_for_pattern(node, IDENTIFIER, None, node):
+                found[graph] = quad.object.value
+        return found
 
     def graphs(self) -> Iterator[str]:
         for g in self._store.named_graphs():
