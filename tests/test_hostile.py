@@ -281,6 +281,26 @@ def test_a_nul_in_line_one_of_json_lines_costs_line_one_only(tmp_path: Path) -> 
     assert "3 articles read, 2 stored, 0 unchanged, 1 rejected" in out
 
 
+def test_a_nul_in_line_one_of_json_lines_on_stdin_costs_line_one_only(tmp_path: Path) -> None:
+    piped = b'{"id": "nul-3", "text": "a\x00b"}\n' + record("nul-4").encode() + b"\x00\x01\x02\n" + \
+        record("nul-5").encode()
+    result = CliRunner().invoke(main, ["build", "-", "--store", str(tmp_path / "store"), "--jobs", "1"], input=piped)
+    assert result.exit_code == 1, result.stderr
+    assert "kgbuild: <stdin>:1: binary content, not text" in result.stderr
+    assert "kgbuild: <stdin>:3: binary content, not text" in result.stderr
+    assert "4 articles read, 2 stored, 0 unchanged, 2 rejected" in result.stdout
+    assert sorted(graphs(tmp_path / "store").values()) == ["nul-4", "nul-5"]
+
+
+def test_json_lines_known_by_content_alone_are_judged_line_by_line(tmp_path: Path) -> None:
+    dump = tmp_path / "articles.data"  # no extension says JSON Lines: the first character does
+    dump.write_bytes(b'\n{"id": "nul-6", "text": "a\x00b"}\n' + record("nul-7").encode())
+    code, out, err = build(str(dump), "--store", str(tmp_path / "store"), "--jobs", "1")
+    assert code == 1
+    assert f"kgbuild: {dump}:2: binary content, not text" in err
+    assert "2 articles read, 1 stored, 0 unchanged, 1 rejected" in out
+
+
 def test_a_nul_in_a_text_file_costs_the_file(tmp_path: Path) -> None:
     text = tmp_path / "a.txt"
     text.write_bytes(b"Headline\n\nBody\x00 text.\n")

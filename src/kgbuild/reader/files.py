@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import codecs
+import io
 import sys
 import zlib
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import TextIO
+from typing import BinaryIO, TextIO
 
 from ..records import InputError, Skipped
 from .articles import Result
@@ -48,6 +50,8 @@ def read_file(path: Path, max_chars: int, explicit: bool,
         return
     with stream:
         try:
+            if kind is None and _starts_jsonl(stream.peek(8192)[:8192]):  # type: ignore[attr-defined]
+                kind = "jsonl"  # sniffed: read line by line as well
             if kind == "jsonl":
                 yield from read_jsonl_stream(stream, source, max_chars)
                 return
@@ -71,22 +75,70 @@ def read_file(path: Path, max_chars: int, explicit: bool,
 
 
 def read_stdin(stdin: TextIO | None, max_chars: int) -> Iterator[Result]:
+    """The articles piped in: JSON Lines when it starts with "{" (read line by line, like a .jsonl file, so a bad
+    or binary line costs that line only), HTML when it starts with a tag, else text."""
     stream = stdin if stdin is not None else sys.stdin
     raw = getattr(stream, "buffer", None)
+    limit = file_byte_limit(max_chars)
     if raw is not None:  # the real stdin: decode the bytes ourselves, like a file
-        data = raw.read(file_byte_limit(max_chars) + 1)
-        if len(data) > file_byte_limit(max_chars):
-            yield InputError(STDIN_SOURCE, f"input too large: more than {file_byte_limit(max_chars)} bytes")
+        head = _head(raw, limit)
+        if _starts_jsonl(head):
+            yield from read_jsonl_stream(io.BufferedReader(_Prefixed(head, raw)), STDIN_SOURCE, max_chars)
+            return
+        data = head + raw.read(limit + 1 - len(head))
+        if len(data) > limit:
+            yield InputError(STDIN_SOURCE, f"input too large: more than {limit} bytes")
             return
         decoded = decode(data, STDIN_SOURCE, html=True)
     else:
         text = stream.read()
+        if sniff(text) == "jsonl":  # lone surrogates pass through to the line's own decoding (and its warning)
+            yield from read_jsonl_stream(io.BytesIO(text.encode("utf-8", "surrogatepass")), STDIN_SOURCE, max_chars)
+            return
         decoded = checked(text, STDIN_SOURCE, []) if text.strip() else InputError(STDIN_SOURCE, "empty input")
     if isinstance(decoded, InputError):
         yield decoded
         return
     text, warnings = decoded
     yield from dispatch(sniff(text), text, STDIN_SOURCE, max_chars, warnings)
+
+
+_BLANK = b" \t\r\n"
+
+
+def _head(raw: BinaryIO, limit: int) -> bytes:
+    """The first bytes of a stream, up to its first one that is not white space (or `limit` bytes, or the end)."""
+    head = b""
+    while len(head) <= limit:
+        chunk = raw.read1(65536) if hasattr(raw, "read1") else raw.read(65536)
+        head += chunk
+        if not chunk or head.removeprefix(codecs.BOM_UTF8).lstrip(_BLANK):
+            break
+    return head
+
+
+def _starts_jsonl(head: bytes) -> bool:
+    return head.removeprefix(codecs.BOM_UTF8).lstrip(_BLANK).startswith(b"{")
+
+
+class _Prefixed(io.RawIOBase):
+    """The bytes already read from a stream, then the rest of it."""
+
+    def __init__(self, head: bytes, rest: BinaryIO) -> None:
+        self._head, self._rest = memoryview(head), rest
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: memoryview) -> int:  # type: ignore[override]
+        if self._head:
+            n = min(len(buffer), len(self._head))
+            buffer[:n] = self._head[:n]
+            self._head = self._head[n:]
+            return n
+        data = self._rest.read1(len(buffer)) if hasattr(self._rest, "read1") else self._rest.read(len(buffer))
+        buffer[:len(data)] = data
+        return len(data)
 
 
 def guard(source: str, produce: Callable[[], Iterator[Result]]) -> Iterator[Result]:
