@@ -101,9 +101,9 @@ def test_an_id_differing_only_in_case_from_a_stored_one_is_an_error(oxigraph_ser
     first.write_text(json.dumps({"id": "Case-3", "title": "Talks", "text": text}) + "\n", encoding="utf-8")
     second.write_text(json.dumps({"id": "case-3", "title": "Talks", "text": text + " More."}) + "\n",
                       encoding="utf-8")
-    runner = CliRunner()
-    assert runner.invoke(main, ["build", str(first), "--store", oxigraph_server, "--jobs", "1"]).exit_code == 0
-    result = runner.invoke(main, ["build", str(second), "--store", oxigraph_server, "--jobs", "1"])
+    runner, report = CliRunner(), ["--report", str(tmp_path / "rejected.jsonl")]  # not in the working folder
+    assert runner.invoke(main, ["build", str(first), "--store", oxigraph_server, "--jobs", "1", *report]).exit_code == 0
+    result = runner.invoke(main, ["build", str(second), "--store", oxigraph_server, "--jobs", "1", *report])
     assert result.exit_code == 1
     assert (f"kgbuild: {second}:1: id 'case-3' collides with id 'Case-3' (already in the store)" in result.stderr)
     assert open_store(oxigraph_server).identifiers([KGR + "article/case-3"]) == {KGR + "article/case-3": "Case-3"}
