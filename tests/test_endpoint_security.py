@@ -148,6 +148,37 @@ def test_language_tagged_at_service_literal_is_data(server) -> None:
                    )[0] == 204
 
 
+def _bindings(server, query: str) -> list[dict]:
+    status, _, body = _sparql(server, query, Accept="application/sparql-results+json")
+    assert status == 200, (query, body)
+    return json.loads(body)["results"]["bindings"]
+
+
+def test_service_and_load_as_language_tags_prefixes_and_variables_are_no_calls(server) -> None:
+    """`"x"@service`, a prefix or a variable named service or load: names, not the keywords (checked on the parse)."""
+    rows = _bindings(server, 'SELECT ?x WHERE { VALUES ?x { "x"@service "y"@load } }')
+    assert sorted((r["x"]["value"], r["x"]["xml:lang"]) for r in rows) == [("x", "service"), ("y", "load")]
+    rows = _bindings(server, "PREFIX service: <http://example.org/s#> PREFIX load: <http://example.org/l#>\n"
+                             "SELECT ?service ?load { BIND(service:load AS ?service) BIND(load:service AS ?load) }")
+    assert rows == [{"service": {"type": "uri", "value": "http://example.org/s#load"},
+                     "load": {"type": "uri", "value": "http://example.org/l#service"}}]
+    assert _update(server, f'PREFIX service: <{KGR}> INSERT DATA {{ GRAPH service:tags {{ service:y <{KG}note> '
+                           f'"x"@service, "y"@load }} }}')[0] == 204
+    rows = _bindings(server, f"SELECT ?load WHERE {{ GRAPH <{KGR}tags> {{ ?service <{KG}note> ?load }} }}")
+    assert sorted(r["load"]["xml:lang"] for r in rows) == ["load", "service"]
+
+
+def test_escapes_in_strings_and_iris_are_read_as_oxigraph_reads_them(server) -> None:
+    rows = _bindings(server, 'SELECT ?a ?b ?i { BIND("\\u00e9\\U0001F46A" AS ?a) BIND("say \\u0022hi\\u0022" AS ?b) '
+                             'BIND(<http://example.org/\\u0061b> AS ?i) }')
+    assert rows == [{"a": {"type": "literal", "value": "\u00e9\U0001F46A"},
+                     "b": {"type": "literal", "value": 'say "hi"'},
+                     "i": {"type": "uri", "value": "http://example.org/ab"}}]
+    # No SPARQL for Oxigraph either: an escape outside a string, and one of no character.
+    for query in ("SELECT * WHERE { ?s ?p \\u005cU00000031 }", "SELECT * WHERE { ?s ?p '\\uD800' }"):
+        assert _sparql(server, query)[0] == 400, query
+
+
 # -- only http(s) links ---------------------------------------------------------------------------------------------
 class _Links(HTMLParser):
     def __init__(self) -> None:

@@ -7,8 +7,10 @@ tokens. Two differences are removed: SPARQL ends a comment at a carriage return 
 tokenizer only at a line feed, so rdflib is given the text with CR made LF (this moves no token boundary Oxigraph
 sees); and rdflib's parse functions replace \\u escapes in the whole text first (as SPARQL 1.1 section 19.2 says)
 while Oxigraph reads them only inside strings and IRIs, so `"a\\u0022 ...` would end a string for one parser and not
-the other: rdflib's grammar is used directly, without that step, and a \\u escape anywhere makes the request
-unparsable for the policy. A request rdflib cannot parse is refused: it is never run unchecked.
+the other: rdflib's grammar is used directly, without that step, and is given each escape inside a string or an IRI
+already read, as Oxigraph reads it (a quote inside a string as `\\"`, so that it ends nothing; see _read_escapes). An
+escape anywhere else is no SPARQL for Oxigraph and stays unreadable for rdflib. A request rdflib cannot parse is
+refused: it is never run unchecked.
 
 The parse also tells whether a query names its dataset (FROM, FROM NAMED) or an update its graphs (USING, WITH):
 the server's union default graph is used only when none is named.
@@ -19,7 +21,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import lru_cache, partial
 from urllib.parse import urljoin, urlsplit
 
 
@@ -98,7 +100,7 @@ def _check(text: str, update: bool, allowed_hosts: tuple[str, ...], base: str | 
 
     what = "update" if update else "query"
     try:
-        text = text.replace("\r", "\n")
+        text = _read_escapes(text).replace("\r", "\n")
         tree = UpdateUnit.parse_string(text, parse_all=True)[0] if update else Query.parse_string(text, parse_all=True)
     except ParseBaseException as exc:
         raise Refused(400, f"malformed {what}: {exc}") from None
@@ -139,9 +141,41 @@ def _check(text: str, update: bool, allowed_hosts: tuple[str, ...], base: str | 
 # Strings, comments (ended by CR or LF) and IRIs, so that braces and keywords inside them are skipped.
 _TOKEN = re.compile(
     r'"""(?:[^"\\]|\\.|"(?!""))*"""|\'\'\'(?:[^\'\\]|\\.|\'(?!\'\'))*\'\'\'|"(?:[^"\\\n\r]|\\.)*"'
-    r"|'(?:[^'\\\n\r]|\\.)*'|#[^\n\r]*|<[^<>\"{}|^`\\\x00-\x20]*>|[{}]|[A-Za-z_]+",
+    r"|'(?:[^'\\\n\r]|\\.)*'|#[^\n\r]*|<(?:[^<>\"{}|^`\\\x00-\x20]|\\u[0-9A-Fa-f]{4}|\\U[0-9A-Fa-f]{8})*>"
+    r"|[{}]|[A-Za-z_]+",
     re.S,
 )
+_ESCAPE = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})|\\.", re.S)
+_AS_ECHAR = {'"': '\\"', "'": "\\'", "\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t", "\b": "\\b", "\f": "\\f"}
+
+
+def _read_escapes(text: str) -> str:
+    """The text with each \\u or \\U escape inside a string or an IRI replaced by what Oxigraph reads there.
+
+    Only characters that cannot move a token boundary are written out: letters, digits and any non-ASCII character;
+    in a string, a quote, backslash or control character becomes its two-character escape (which holds a backslash,
+    so it is no SPARQL outside a string). Any other escape is left as written, which rdflib cannot read: refused."""
+    if "\\u" not in text and "\\U" not in text:
+        return text
+    out, last = [], 0
+    for m in _TOKEN.finditer(text):
+        token = m.group()
+        if token[0] in "\"'<" and "\\" in token:
+            out.append(text[last:m.start()] + _ESCAPE.sub(partial(_read_escape, in_iri=token[0] == "<"), token))
+            last = m.end()
+    return "".join(out) + text[last:]
+
+
+def _read_escape(escape: re.Match, in_iri: bool) -> str:
+    if escape.group(1) is None and escape.group(2) is None:
+        return escape.group()  # \\n, \\" ...: rdflib reads these itself
+    code = int(escape.group(1) or escape.group(2), 16)
+    if code > 0x10FFFF or 0xD800 <= code <= 0xDFFF:
+        raise ValueError(f"{escape.group()} is no character")
+    char = chr(code)
+    if code > 0x7F or char.isalnum():
+        return char
+    return escape.group() if in_iri else _AS_ECHAR.get(char, escape.group())
 
 
 def with_using(update: str, default: list[str], named: list[str]) -> str:
