@@ -112,7 +112,7 @@ def _retiring(reply: tuple) -> bool:
 
 
 DEFAULT_OPTIONS = {"allowed_hosts": (), "base": None, "max_bytes": 512 * 1024 * 1024}
-_PATH = re.compile(r"(?:/[^\s/:'\"()]+)+/?")
+_PATH = re.compile(r"(?<![\w:/.<-])(?:/[^\s/:'\"()<>]+)+/?")  # a path, not the path part of an IRI in the message
 
 
 _STORAGE = re.compile(r"IO error|No space|Read-only file system|Disk quota|Corruption|os error (28|30|122)\b",
