@@ -339,6 +339,28 @@ def test_dataset_of_the_query_is_the_dataset(server) -> None:
     assert n(count.replace("{}", ""), **{"named-graph-uri": bulk}) == 0  # named graphs only: empty default graph
 
 
+def test_update_naming_no_graphs_reads_and_writes_the_stores_own_default_graph(server) -> None:
+    """In union mode a query without a dataset reads the union; an update without USING, WITH or using-graph-uri
+    reads and writes the store's own default graph, so its WHERE and its templates mean the same graph."""
+    one, copy = f"<{KGR}thing/1> <{KG}n> ?o", f"<{KGR}copy-of-one>"
+    def copied() -> bool:
+        _, _, body = _sparql(server, f"ASK {{ GRAPH {copy} {{ ?s ?p ?o }} }}", Accept="application/sparql-results+json")
+        return json.loads(body)["boolean"]
+    assert _update(server, f"DELETE WHERE {{ {one} }}")[0] == 204  # matches nothing: the article graph is intact
+    assert _bindings(server, f"SELECT ?o WHERE {{ {one} }}") == [{"o": {"type": "literal", "value": "1"}}]
+    assert _update(server, f"INSERT {{ GRAPH {copy} {{ {one} }} }} WHERE {{ {one} }}")[0] == 204
+    assert not copied()
+    bulk = f"<{KGR}article/bulk>"
+    assert _update(server, f"INSERT {{ GRAPH {copy} {{ {one} }} }} USING {bulk} WHERE {{ {one} }}")[0] == 204
+    assert copied()
+    assert _update(server, f"DROP GRAPH {copy}")[0] == 204
+    status, _, _ = http("POST", server.base + "/sparql", params={"using-graph-uri": f"{KGR}article/bulk"},
+                        data=f"INSERT {{ GRAPH {copy} {{ {one} }} }} WHERE {{ {one} }}",
+                        headers={"Content-Type": "application/sparql-update", **AUTH})
+    assert status == 204 and copied()
+    assert _update(server, f"DROP GRAPH {copy}")[0] == 204
+
+
 def test_graph_store_default_graph_direct_urls_and_new_graphs(server) -> None:
     gs = server.base + "/graph-store"
     ttl = {"Content-Type": "text/turtle", **AUTH}
