@@ -92,8 +92,10 @@ def _update(server, text: str) -> tuple[int, dict, bytes]:
 
 
 # -- no outbound request ------------------------------------------------------------------------------------------
-def test_disguised_service_and_load_reach_no_other_host(server) -> None:
+def test_disguised_service_and_load_reach_no_other_host(server, tmp_path: Path) -> None:
     listener = Listener()
+    local = tmp_path / "local.nt"
+    local.write_text(f"<{KGR}secret> <{KG}n> 1 .\n", encoding="utf-8")
     url = f"http://127.0.0.1:{listener.port}/sparql"
     queries = [
         f"SELECT * WHERE {{ ?s ?p ?o #\rSERVICE <{url}> {{ ?a ?b ?c }}\n}}",
@@ -122,7 +124,8 @@ def test_disguised_service_and_load_reach_no_other_host(server) -> None:
     # A large update (a batch of articles) runs unparsed in the writer, which can reach no host: LOAD fails there.
     data = "".join(f'<{KGR}x/{i}> <{KG}text> "{"z" * 80}" .\n' for i in range(1000))
     big = [f"INSERT DATA {{ GRAPH <{KGR}big-load> {{\n{data}}} }} ; LOAD <{url}>",
-           f"INSERT DATA {{ GRAPH <{KGR}big-load> {{\n{data}}} }} ; LOAD SILENT <{url}> INTO GRAPH <{KGR}l>"]
+           f"INSERT DATA {{ GRAPH <{KGR}big-load> {{\n{data}}} }} ; LOAD SILENT <{url}> INTO GRAPH <{KGR}l>",
+           f"INSERT DATA {{ GRAPH <{KGR}big-load> {{\n{data}}} }} ; LOAD SILENT <file://{local}> INTO GRAPH <{KGR}f>"]
     try:
         for q in queries:
             status, _, body = _sparql(server, q)
@@ -139,6 +142,8 @@ def test_disguised_service_and_load_reach_no_other_host(server) -> None:
         status, _, body = _sparql(server, f'SELECT ?y {{ BIND("a\\u0022 AS ?x) SERVICE <{url}> {{ ?a ?b ?c }} '
                                           f'BIND(\\u0022" AS ?y) }}', Accept="application/sparql-results+json")
         assert status == 200 and f"SERVICE <{url}>" in json.loads(body)["results"]["bindings"][0]["y"]["value"]
+        status, _, body = _sparql(server, f"ASK {{ <{KGR}secret> ?p ?o }}", Accept="application/sparql-results+json")
+        assert status == 200 and json.loads(body)["boolean"] is False  # no local file was read either
         time.sleep(0.5)
         assert listener.connections == 0
     finally:

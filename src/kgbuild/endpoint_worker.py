@@ -225,7 +225,9 @@ def _answer(result: object, results_fmt: str | None, graph_fmt: str | None, max_
 
 
 # rdflib's parser reads about 20 KB a second of INSERT DATA: a build sending batches of articles through the server
-# would wait minutes. An offline writer (see _go_offline) cannot reach any host, so a large update runs unparsed there.
+# would wait minutes. An offline writer (see _go_offline) cannot reach any host, so a large update runs unparsed there:
+# the policy only looks for SERVICE and LOAD, and there neither can fetch anything (no interface is up, and Oxigraph's
+# LOAD and SERVICE speak only http(s): file: is not read, other schemes are refused); time and memory stay bounded.
 PARSED_UPDATE_BYTES = 64 * 1024
 
 
