@@ -334,6 +334,12 @@ def test_protocol_edges(server) -> None:
                         ("json-ld", "application/ld+json"), ("turtle", "text/turtle"), ("rdf", "application/rdf+xml")):
         status, headers, _ = http("GET", base, params={"query": construct, "format": name})
         assert status == 200 and headers["content-type"].startswith(media), name
+    # Valid SPARQL the engine does not run: refused, saying which function, without Python's words for it.
+    status, _, body = http("GET", base, params={"query": "SELECT (<http://example.org/f>(1) AS ?x) {}"})
+    assert status == 500 and b"<http://example.org/f> is not supported" in body and b"Error" not in body, body
+    unknown = "BIND(<http://example.org/f>(1) AS ?x)"
+    status, _, body = _update(server, f"INSERT {{ <http://a> <http://b> ?x }} WHERE {{ {unknown} }}")
+    assert status == 500 and b"<http://example.org/f> is not supported" in body and b"Error" not in body, body
     status, _, body = http("GET", base, params={"query": "SELECT ?x { BIND(<rel> AS ?x) }", "format": "json"})
     assert json.loads(body)["results"]["bindings"][0]["x"]["value"] == f"http://kg.example:{server.port}/rel"
 

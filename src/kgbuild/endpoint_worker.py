@@ -161,6 +161,8 @@ def run_query(store: ox.Store, sparql: str, default: list[str] | None, named: li
         result = store.query(sparql, base_iri=options["base"], **kwargs)
     except (SyntaxError, ValueError) as exc:
         return ("error", 400, f"malformed query: {describe(sparql, exc)}")
+    except RuntimeError as exc:  # valid SPARQL the engine will not run, e.g. a function it does not know
+        return ("error", 500, f"query refused: {_no_paths(str(exc))}")
     try:
         return _answer(result, results_fmt, graph_fmt, max_rows, options["max_bytes"])
     except _TooLarge:
@@ -261,6 +263,8 @@ def _write(store: ox.Store, sparql: str, base: str | None = None) -> tuple:
         return ("error", 400, f"malformed update: {exc}")
     except ValueError as exc:
         return ("error", 400, f"update failed: {_no_paths(str(exc))}")
+    except RuntimeError as exc:  # valid SPARQL the engine will not run, e.g. a function it does not know
+        return ("error", 500, f"update refused, nothing was written: {_no_paths(str(exc))}")
     except OSError as exc:
         message = _no_paths(str(exc))
         if _STORAGE.search(message):  # the disk is full, or the store broke: the server reopens the store
