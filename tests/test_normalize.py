@@ -264,14 +264,22 @@ def test_relative_dates_at_the_end_of_the_calendar_do_not_raise() -> None:
 
 
 @example(text="On February 4, 2026 and on Friday, yesterday, within three years.", ref=dt.date(2026, 2, 4))
+@example(text="next Monday", ref=dt.date(2000, 2, 7))  # said on a Monday: a week later
 @given(text=news_text, ref=refs)
 def test_find_dates_on_news_like_text(text: str, ref: dt.date) -> None:
     found = find_dates(text, ref)
     _check_spans(text, found)
     for d in found:
-        for value in (d.past, d.future):
-            if value is not None and d.kind == "weekday":
-                assert abs((value - ref).days) <= 6
+        if d.kind != "weekday":
+            continue
+        which = d.text.split()[0].lower()
+        if which in ("next", "coming"):  # strictly after the reference day: a week later on its own weekday
+            assert d.past == d.future and 1 <= (d.future - ref).days <= 7
+        elif which in ("last", "past"):
+            assert d.past == d.future and 1 <= (ref - d.past).days <= 7
+        else:
+            for value in (d.past, d.future):
+                assert value is not None and abs((value - ref).days) <= 6
 
 
 def test_date_examples() -> None:
