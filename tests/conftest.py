@@ -48,12 +48,25 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def measured(env: dict[str, str]) -> dict[str, str]:
+    """`env` for a child process that coverage measures too, when this test run is measured (pytest --cov): the
+    standard COVERAGE_PROCESS_START (coverage's .pth file starts it in every Python process, children included), and
+    the data file by absolute path, so a child in another folder writes beside this process's for combining."""
+    import coverage
+
+    cov = coverage.Coverage.current()
+    if cov is None or not cov.config.config_file:
+        return env
+    return {**env, "COVERAGE_PROCESS_START": cov.config.config_file,
+            "COVERAGE_FILE": os.path.abspath(cov.config.data_file)}
+
+
 class ServerProcess:
     """A real server in a child process, its output in `log`; ready when `ready_url` answers 2xx."""
 
     def __init__(self, args: list[str], ready_url: str, log: Path, env: dict | None = None) -> None:
         self._log = open(log, "wb")  # noqa: SIM115 - closed in stop()
-        self.proc = subprocess.Popen(args, stdout=self._log, stderr=self._log, env=env)
+        self.proc = subprocess.Popen(args, stdout=self._log, stderr=self._log, env=measured(env or dict(os.environ)))
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:

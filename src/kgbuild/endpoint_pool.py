@@ -252,7 +252,14 @@ class Backend:
             self._closed = True
             workers = list(self._workers)
             self._workers.clear()
+        for w in workers:  # closing its pipe ends an idle worker normally (its exit handlers run); a busy one is killed
+            w.conn.close()
+        deadline = time.monotonic() + 1
         for w in workers:
+            try:
+                w.proc.wait(max(0.0, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                pass
             w.kill()
         shutil.rmtree(self._snapdir, ignore_errors=True)
         with self._write_lock:
