@@ -9,6 +9,8 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
+import urllib.parse
 import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -96,6 +98,35 @@ def kgbuild_serve(store: Path, port: int, log: Path, **options: object) -> Serve
     code = f"from kgbuild.endpoint import serve; serve({str(store)!r}, port={port}{args})"
     env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(ROOT / "src"), os.environ.get("PYTHONPATH", "")]))
     return ServerProcess([sys.executable, "-c", code], f"http://127.0.0.1:{port}/health", log, env)
+
+
+class EndpointServer:
+    """`kgbuild.endpoint.serve(store, **options)` in a child process on a free loopback port; `base` is its URL."""
+
+    def __init__(self, store: Path, log: Path, **options: object) -> None:
+        self.port = free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        self.log = log
+        self._process = kgbuild_serve(store, self.port, log, **options)
+
+    def stop(self) -> None:
+        self._process.stop()
+
+
+def http(method: str, url: str, *, params: dict | None = None, data: bytes | str | None = None,
+         headers: dict | None = None, timeout: float = 60) -> tuple[int, dict[str, str], bytes]:
+    """One request to a server on loopback: (status, headers by lower-case name, body); an error status is
+    answered like any other, not raised."""
+    if params:
+        url += ("&" if "?" in url else "?") + urllib.parse.urlencode(params, doseq=True)
+    if isinstance(data, str):
+        data = data.encode("utf-8")
+    req = urllib.request.Request(url, data=data, method=method, headers=headers or {})
+    try:
+        with urllib.request.urlopen(req, timeout=timeout) as resp:
+            return resp.status, {k.lower(): v for k, v in resp.headers.items()}, resp.read()
+    except urllib.error.HTTPError as exc:
+        return exc.code, {k.lower(): v for k, v in exc.headers.items()}, exc.read()
 
 
 @dataclass

@@ -9,11 +9,11 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
-from conftest import free_port, kgbuild_serve
+from conftest import EndpointServer as Server
+from conftest import http
 
 from kgbuild.store import ArticleGraph, Store
 
@@ -40,30 +40,6 @@ def _articles() -> list[ArticleGraph]:
     # Enough triples that a three-way cross product runs for hours: the runaway query of the timeout test.
     bulk = [_t(f"{KGR}thing/{i}", KG + "n", ox.Literal(str(i))) for i in range(3000)]
     return [ArticleGraph.of(A1, a1), ArticleGraph.of(A2, a2), ArticleGraph.of(BULK, bulk)]
-
-
-class Server:
-    def __init__(self, store: Path, log: Path, **options: object) -> None:
-        self.port = free_port()
-        self.base = f"http://127.0.0.1:{self.port}"
-        self.log = log
-        self._process = kgbuild_serve(store, self.port, log, **options)
-
-    def stop(self) -> None:
-        self._process.stop()
-
-def http(method: str, url: str, *, params: dict | None = None, data: bytes | str | None = None,
-         headers: dict | None = None, timeout: float = 30) -> tuple[int, dict, bytes]:
-    if params:
-        url += ("&" if "?" in url else "?") + urllib.parse.urlencode(params, doseq=True)
-    if isinstance(data, str):
-        data = data.encode("utf-8")
-    req = urllib.request.Request(url, data=data, method=method, headers=headers or {})
-    try:
-        with urllib.request.urlopen(req, timeout=timeout) as resp:
-            return resp.status, {k.lower(): v for k, v in resp.headers.items()}, resp.read()
-    except urllib.error.HTTPError as exc:
-        return exc.code, {k.lower(): v for k, v in exc.headers.items()}, exc.read()
 
 
 def form(**fields: object) -> tuple[bytes, dict]:

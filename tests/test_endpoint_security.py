@@ -17,8 +17,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
-from conftest import free_port, kgbuild_serve
-from test_endpoint import http
+from conftest import free_port, http, kgbuild_serve
 
 from kgbuild.store import ArticleGraph, Store
 

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
-from conftest import ROOT, free_port, kgbuild_serve, shared_path
+from conftest import ROOT, EndpointServer, http, shared_path
 
 from kgbuild.explore.article import Span, mark_text
 from kgbuild.explore.display import anchor
@@ -38,27 +38,12 @@ PREFIXES = (f"PREFIX kg: <{KG}>\nPREFIX oa: <http://www.w3.org/ns/oa#>\nPREFIX s
 # -- the server ----------------------------------------------------------------------------------------------------
 
 
-def http(url: str, params: dict | None = None) -> tuple[int, dict, bytes]:
-    if params:
-        url += "?" + urllib.parse.urlencode(params)
-    try:
-        with urllib.request.urlopen(url, timeout=60) as resp:
-            return resp.status, {k.lower(): v for k, v in resp.headers.items()}, resp.read()
-    except urllib.error.HTTPError as exc:
-        return exc.code, {k.lower(): v for k, v in exc.headers.items()}, exc.read()
-
-
-class Server:
+class Server(EndpointServer):
     def __init__(self, store: Path, log: Path) -> None:
-        self.port = free_port()
-        self.base = f"http://127.0.0.1:{self.port}"
-        self._process = kgbuild_serve(store, self.port, log, workers=2, max_rows=MAX_ROWS)
-
-    def stop(self) -> None:
-        self._process.stop()
+        super().__init__(store, log, workers=2, max_rows=MAX_ROWS)
 
     def select(self, sparql: str) -> list[dict[str, str]]:
-        status, _, body = http(self.base + "/sparql", {"query": PREFIXES + sparql, "format": "json"})
+        status, _, body = http("GET", self.base + "/sparql", params={"query": PREFIXES + sparql, "format": "json"})
         assert status == 200, body
         return [{k: v["value"] for k, v in b.items()} for b in json.loads(body)["results"]["bindings"]]
 
@@ -143,7 +128,7 @@ def test_mark_text_nests_crossing_spans() -> None:
 
 def test_article_page_marks_every_evidence_span(server: Server, busy_article: dict) -> None:
     article = busy_article["article"]
-    status, headers, body = http(server.url("article", article))
+    status, headers, body = http("GET", server.url("article", article))
     assert status == 200 and headers["content-type"].startswith("text/html")
     html = body.decode("utf-8")
     evidence = server.select(f"""SELECT DISTINCT ?start ?end ?exact WHERE {{ GRAPH <{article}> {{
@@ -163,16 +148,16 @@ def test_article_page_marks_every_evidence_span(server: Server, busy_article: di
 
 def test_article_page_downloads_and_status(server: Server, busy_article: dict) -> None:
     article = busy_article["article"]
-    html = http(server.url("article", article))[2].decode("utf-8")
+    html = http("GET", server.url("article", article))[2].decode("utf-8")
     for fmt, rdf_format in (("turtle", ox.RdfFormat.TURTLE), ("jsonld", ox.RdfFormat.JSON_LD)):
         href = next(h for h in _links(html) if "/graph-store" in h and f"format={fmt}" in h)
-        status, _, body = http(server.base + href.replace("&amp;", "&"))
+        status, _, body = http("GET", server.base + href.replace("&amp;", "&"))
         assert status == 200
         triples = list(ox.parse(body, rdf_format))
         assert any(t.subject.value == article for t in triples)
-    assert http(server.url("article", KGR + "article/no-such-article"))[0] == 404
-    assert http(server.url("article", "not an iri"))[0] == 400
-    assert http(server.base + "/explore/article")[0] == 400
+    assert http("GET", server.url("article", KGR + "article/no-such-article"))[0] == 404
+    assert http("GET", server.url("article", "not an iri"))[0] == 400
+    assert http("GET", server.base + "/explore/article")[0] == 400
 
 
 def test_entity_page_timeline_officials_wikidata(server: Server) -> None:
@@ -180,7 +165,7 @@ def test_entity_page_timeline_officials_wikidata(server: Server) -> None:
     state = server.select("""SELECT ?s (COUNT(DISTINCT ?f) AS ?n) WHERE {
   GRAPH ?g { ?f kg:participant|kg:party|kg:mediator|kg:host|kg:place ?s }
   GRAPH <https://w3id.org/kgbuild/resource/entities> { ?s a kg:State } } GROUP BY ?s ORDER BY DESC(?n) LIMIT 1""")[0]
-    status, _, body = http(server.url("entity", state["s"]))
+    status, _, body = http("GET", server.url("entity", state["s"]))
     assert status == 200
     html = body.decode("utf-8")
     assert 'class="timeline"' in html
@@ -198,16 +183,16 @@ def test_entity_pages_of_each_kind_and_redirects(server: Server, busy_article: d
         rows = server.select(f"""SELECT ?e WHERE {{ GRAPH <https://w3id.org/kgbuild/resource/entities> {{
   ?e a kg:{kind} }} }} ORDER BY ?e LIMIT 1""")
         if rows:
-            assert http(server.url("entity", rows[0]["e"]))[0] == 200, kind
+            assert http("GET", server.url("entity", rows[0]["e"]))[0] == 200, kind
     # A fact's IRI leads to its article page, at the fact.
     req = urllib.request.Request(server.url("entity", busy_article["f"]))
     with urllib.request.urlopen(req, timeout=30) as resp:
         assert "/explore/article?" in resp.url
-    assert http(server.url("entity", KGR + "state/nowhere"))[0] == 404
+    assert http("GET", server.url("entity", KGR + "state/nowhere"))[0] == 404
 
 
 def test_graph_picture_is_svg(server: Server, busy_article: dict) -> None:
-    status, headers, body = http(server.url("graph.svg", busy_article["article"]))
+    status, headers, body = http("GET", server.url("graph.svg", busy_article["article"]))
     assert status == 200 and headers["content-type"].startswith("image/svg+xml")
     root = ET.fromstring(body)
     ns = "{http://www.w3.org/2000/svg}"
@@ -218,9 +203,9 @@ def test_graph_picture_is_svg(server: Server, busy_article: dict) -> None:
 
 
 def test_index_and_search(server: Server) -> None:
-    status, _, body = http(server.base + "/explore/")
+    status, _, body = http("GET", server.base + "/explore/")
     assert status == 200 and b"/explore/article?iri=" in body and b"/explore/entity?iri=" in body
-    status, _, body = http(server.base + "/explore/", {"q": 'united "states\\'})
+    status, _, body = http("GET", server.base + "/explore/", params={"q": 'united "states\\'})
     assert status == 200
 
 
@@ -539,7 +524,7 @@ def test_money_is_formatted_with_the_exact_value_in_a_tooltip(server: Server) ->
     rows = server.select("""SELECT ?a WHERE { GRAPH ?a { ?f kg:value [ schema:value ?v ] FILTER(?v = 1000000000) } }
 LIMIT 1""")
     assert rows, "the seed's $1 billion trade target is not in the store"
-    html = http(server.url("article", rows[0]["a"]))[2].decode("utf-8")
+    html = http("GET", server.url("article", rows[0]["a"]))[2].decode("utf-8")
     assert '<span class="money" title="USD 1,000,000,000">$1 billion</span>' in html
     assert "1000000000 USD" not in html
 
@@ -552,5 +537,5 @@ def test_errors_are_in_a_message_box_for_browsers(server: Server) -> None:
     body = err.value.read().decode("utf-8")
     assert err.value.code == 404 and err.value.headers.get_content_type() == "text/html"
     assert 'class="message error" role="alert"' in body and "no-such-article" in body
-    status, _, body = http(f"{server.base}/explore/timeline", {"iri": KGR + "state/nowhere"})
+    status, _, body = http("GET", f"{server.base}/explore/timeline", params={"iri": KGR + "state/nowhere"})
     assert status == 404

@@ -32,7 +32,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
-from conftest import ROOT, CliResult, ServerProcess, free_port, run_cli, shared_path
+from conftest import ROOT, CliResult, ServerProcess, free_port, http, run_cli, shared_path
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
@@ -530,16 +530,6 @@ def test_a_store_held_by_another_process_is_a_clear_error(tmp_path: Path) -> Non
         holder.communicate(b"", timeout=30)
 
 
-def http(method: str, url: str, *, data: bytes | None = None, headers: dict | None = None,
-         timeout: float = 60) -> tuple[int, bytes]:
-    req = urllib.request.Request(url, data=data, method=method, headers=headers or {})
-    try:
-        with urllib.request.urlopen(req, timeout=timeout) as resp:
-            return resp.status, resp.read()
-    except urllib.error.HTTPError as exc:
-        return exc.code, exc.read()
-
-
 class Served:
     """`kgbuild serve` on a free loopback port, started as users start it."""
 
@@ -552,8 +542,10 @@ class Served:
         self.proc = self._process.proc
 
     def query(self, sparql: str) -> tuple[int, bytes]:
-        return http("POST", self.base + "/sparql", data=sparql.encode("utf-8"),
-                    headers={"Content-Type": "application/sparql-query", "Accept": "application/sparql-results+json"})
+        status, _, body = http("POST", self.base + "/sparql", data=sparql,
+                               headers={"Content-Type": "application/sparql-query",
+                                        "Accept": "application/sparql-results+json"})
+        return status, body
 
     def stop(self) -> None:
         self._process.stop()
@@ -650,15 +642,15 @@ def test_any_query_string_gives_200_or_400_never_500(served: Served, query: str 
     raw = query if isinstance(query, bytes) else query.encode("utf-8", "surrogatepass")
     headers = {"Accept": "application/sparql-results+json"}
     if how == "get":
-        status, body = http("GET", served.base + "/sparql?query=" + urllib.parse.quote_from_bytes(raw),
-                            headers=headers)
+        status, _, body = http("GET", served.base + "/sparql?query=" + urllib.parse.quote_from_bytes(raw),
+                               headers=headers)
     elif how == "form":
         body = b"query=" + urllib.parse.quote_from_bytes(raw).encode()
-        status, body = http("POST", served.base + "/sparql", data=body,
-                            headers={**headers, "Content-Type": "application/x-www-form-urlencoded"})
+        status, _, body = http("POST", served.base + "/sparql", data=body,
+                               headers={**headers, "Content-Type": "application/x-www-form-urlencoded"})
     else:
-        status, body = http("POST", served.base + "/sparql", data=raw,
-                            headers={**headers, "Content-Type": "application/sparql-query"})
+        status, _, body = http("POST", served.base + "/sparql", data=raw,
+                               headers={**headers, "Content-Type": "application/sparql-query"})
     assert status in (200, 400, 403, 406), (status, body[:500])
     if status == 406:  # a valid CONSTRUCT or DESCRIBE: a graph, which JSON results cannot carry (Accept asked for them)
         assert b"no acceptable format for a graph result" in body, body[:500]
