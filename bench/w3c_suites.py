@@ -10,6 +10,7 @@ Suites (../shared/w3c/sparql/sparql11, see its README):
   query             the QueryEvaluationTests of manifest-sparql11-query.ttl, each loaded and queried over HTTP
   query-syntax      the syntax tests of manifest-sparql11-query.ttl: a good query answered (200), a bad one a 400
   results           manifest-sparql11-results.ttl: answers asked for and compared in CSV, TSV and JSON
+  update            the UpdateEvaluationTests of manifest-sparql11-update.ttl: the store's graphs after each update
 
 Each server starts empty in a temporary folder on a loopback port; before each test the store is emptied and the
 test's data loaded with the Graph Store Protocol (read here with the data file's URL as base, sent as N-Triples).
@@ -522,17 +523,26 @@ def _local(base: Path, iri: object) -> Path:
     return base / str(iri)[len(W3C_BASE):] if str(iri).startswith(W3C_BASE) else Path(str(iri).removeprefix("file://"))
 
 
-def _load_test_data(server: Server, root: Path, graph: Graph, action: object) -> None:
-    """The test's dataset: each file read here with its own URL as base (relative IRIs in it resolve as the test
-    means) and sent as N-Triples; qt:graphData goes to the named graph of its URL (or of its rdfs:label)."""
-    files = [(data, None) for data in graph.objects(action, QT.data)]
-    for data in graph.objects(action, QT.graphData):
+def _test_files(root: Path, graph: Graph, node: object, ns: Namespace = QT) -> list[tuple[Path, str, str | None]]:
+    """(file, its URL, graph name or None for the default graph) of a test's qt:data/qt:graphData (ut: in updates);
+    a graph is named by its file's URL or by its rdfs:label."""
+    files = [(data, None) for data in graph.objects(node, ns.data)]
+    for data in graph.objects(node, ns.graphData):
         label = graph.value(data, RDFS.label)  # [ qt:graph <file> ; rdfs:label "graph IRI" ]
-        files.append((graph.value(data, QT.graph), str(label)) if label is not None else (data, str(data)))
-    for iri, name in files:
-        path = _local(root, iri)
-        triples = ox.parse(path.read_bytes(), ox.RdfFormat.from_extension(path.suffix[1:]), base_iri=str(iri))
-        server.load(ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES) or b"", ox.RdfFormat.N_TRIPLES, name)
+        files.append((graph.value(data, ns.graph), str(label)) if label is not None else (data, str(data)))
+    return [(_local(root, iri), str(iri), name) for iri, name in files]
+
+
+def _read_rdf(path: Path, iri: str) -> list:
+    return list(ox.parse(path.read_bytes(), ox.RdfFormat.from_extension(path.suffix[1:]), base_iri=iri))
+
+
+def _load_test_data(server: Server, root: Path, graph: Graph, action: object, ns: Namespace = QT) -> None:
+    """The test's dataset: each file read here with its own URL as base (relative IRIs in it resolve as the test
+    means) and sent as N-Triples."""
+    for path, iri, name in _test_files(root, graph, action, ns):
+        server.load(ox.serialize(_read_rdf(path, iri), format=ox.RdfFormat.N_TRIPLES) or b"", ox.RdfFormat.N_TRIPLES,
+                    name)
 
 
 def _entries(root: Path, manifest: str, types: tuple[URIRef, ...]) -> Iterator[tuple[Path, Graph, URIRef]]:
@@ -578,6 +588,65 @@ def run_query_suite(server: Server, shared: Path, manifest: str = "manifest-spar
     return passed, total, failed
 
 
+def _graph_store(server: Server) -> dict[str | None, Answer]:
+    """The non-empty graphs of the server's store (None: the default graph), read back over the Graph Store Protocol.
+    Empty graphs are left out: SPARQL 1.1 Update lets a store keep them or not."""
+    status, headers, body = server.request(
+        "POST", server.query, urllib.parse.urlencode({"query": "SELECT DISTINCT ?g WHERE { GRAPH ?g { } }"}).encode(),
+        {"Content-Type": "application/x-www-form-urlencoded", "Accept": "application/sparql-results+json"})
+    if status != 200:
+        raise RuntimeError(f"listing the graphs failed: {status} {body[:150]!r}")
+    names = [None, *(sol["g"].value for sol in ox.parse_query_results(body, ox.QueryResultsFormat.JSON))]
+    state = {}
+    for name in names:
+        target = "?default" if name is None else "?graph=" + urllib.parse.quote(name, safe="")
+        status, _, body = server.request("GET", server.store + target, headers={"Accept": "application/n-triples"})
+        if status == 404:
+            continue
+        if status != 200:
+            raise RuntimeError(f"reading graph {name} failed: {status} {body[:150]!r}")
+        answer = _graph_answer(ox.parse(body, ox.RdfFormat.N_TRIPLES))
+        if answer.rows:
+            state[name] = answer
+    return state
+
+
+def run_update_suite(server: Server, shared: Path) -> tuple[int, int, list[str]]:
+    """The UpdateEvaluationTests of manifest-sparql11-update.ttl: the store loaded with the test's data, the update
+    sent (its file's URL as BASE), then every graph compared with the expected store as answers are."""
+    root = shared / "w3c" / "sparql" / "sparql11"
+    passed, failed, total = 0, [], 0
+    for path, graph, test in _entries(root, "manifest-sparql11-update.ttl", (MF.UpdateEvaluationTest,)):
+        total += 1
+        action, result = graph.value(test, MF.action), graph.value(test, MF.result)
+        name = f"{path.parent.name}/{graph.value(test, MF.name)}"
+        try:
+            server.reset()
+            _load_test_data(server, root, graph, action, UT)
+            request = graph.value(action, UT.request)
+            text = _local(root, request).read_text(encoding="utf-8")
+            status, _, body = server.request("POST", server.update, f"BASE <{request}>\n{text}".encode(),
+                                             {"Content-Type": "application/sparql-update"})
+            expected: dict[str | None, Answer] = {}
+            for file, iri, graph_name in _test_files(root, graph, result, UT):
+                answer = _graph_answer(_read_rdf(file, iri))
+                if answer.rows:
+                    expected[graph_name] = answer
+            got = _graph_store(server) if 200 <= status < 300 else {}
+            ok = (200 <= status < 300 and expected.keys() == got.keys()
+                  and all(_equivalent(expected[g], got[g]) for g in expected))
+            if not 200 <= status < 300:
+                name += f" (got {status}: {body[:150]!r})"
+        except Exception as exc:  # noqa: BLE001 - a test that cannot run fails
+            ok = False
+            name += f" ({type(exc).__name__}: {exc})"
+        if ok:
+            passed += 1
+        else:
+            failed.append(name)
+    return passed, total, failed
+
+
 def run_syntax_suite(server: Server, shared: Path) -> tuple[int, int, list[str]]:
     """The syntax tests of the query manifests over HTTP: a good query is answered (200), a bad one is a 400."""
     root = shared / "w3c" / "sparql" / "sparql11"
@@ -599,7 +668,7 @@ def run_syntax_suite(server: Server, shared: Path) -> tuple[int, int, list[str]]
 
 
 # Suites whose tests use the store's default graph as such: kgbuild runs them with --no-union-default-graph.
-STANDARD_DATASET = ("query", "query-syntax", "results")
+STANDARD_DATASET = ("query", "query-syntax", "results", "update")
 SUITES: dict[str, Callable[[Server, Path], tuple[int, int, list[str]]]] = {
     "protocol": lambda s, sh: run_records(s, sh / "w3c/sparql/sparql11/protocol/manifest.ttl"),
     "gsp-indirect": lambda s, sh: run_records(s, sh / "w3c/sparql/sparql11/graph-store-protocol/manifest-indirect.ttl"),
@@ -607,6 +676,7 @@ SUITES: dict[str, Callable[[Server, Path], tuple[int, int, list[str]]]] = {
     "http-rdf-update": lambda s, sh: run_textual(s, sh / "w3c/sparql/sparql11/http-rdf-update/manifest.ttl"),
     "query": run_query_suite,
     "query-syntax": run_syntax_suite,
+    "update": run_update_suite,
     "results": lambda s, sh: run_query_suite(s, sh, "manifest-sparql11-results.ttl",
                                              (MF.QueryEvaluationTest, MF.CSVResultFormatTest)),
 }
