@@ -114,6 +114,17 @@ def test_an_article_over_its_time_budget_is_rejected_and_the_batch_goes_on(tmp_p
     assert json.loads(line)["reason"] == "took longer than the 0.01 s time budget"
 
 
+def test_validate_has_the_same_time_budget(tmp_path: Path) -> None:
+    articles = tmp_path / "a.jsonl"
+    articles.write_text(record("long-2", " ".join([BODY] * 400)) + record("short-2"), encoding="utf-8")
+    fast = CliRunner().invoke(main, ["validate", str(articles), "--jobs", "1"])
+    assert fast.exit_code == 0 and "2 articles validated, 2 conform, 0 rejected" in fast.stdout, fast.output
+    result = CliRunner().invoke(main, ["validate", str(articles), "--jobs", "1", "--time-budget", "0.01"])
+    assert result.exit_code == 1
+    assert f"{articles}:1: took longer than the 0.01 s time budget" in result.stdout
+    assert "2 articles validated" in result.stdout  # the batch went on (the short one may fit in 0.01 s or not)
+
+
 def _nap(seconds: float) -> float:
     time.sleep(seconds)
     return seconds

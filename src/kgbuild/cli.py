@@ -60,6 +60,11 @@ store_option = click.option("--store", "store_path", default=None, metavar="S",
 TOKEN_ENV = ["KGBUILD_TOKEN", "KGBUILD_UPDATE_TOKEN"]
 token_option = click.option("--token", envvar=TOKEN_ENV, default=None, metavar="T",
                             help="Bearer token sent to a remote --store (or $KGBUILD_TOKEN).")
+jobs_option = click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
+                           help="Worker processes (default: the number of cores).")
+time_budget_option = click.option(
+    "--time-budget", type=click.FloatRange(min=0, min_open=True), default=DEFAULT_BUDGET, show_default=True,
+    metavar="SECONDS", help="Reject an article that takes longer than this to extract and validate; the rest go on.")
 inputs_argument = click.argument("inputs", nargs=-1, required=True,
                                  type=click.Path(exists=True, allow_dash=True, path_type=str))
 
@@ -70,15 +75,12 @@ inputs_argument = click.argument("inputs", nargs=-1, required=True,
 @inputs_argument
 @store_option
 @token_option
-@click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
-              help="Worker processes (default: the number of cores).")
+@jobs_option
 @click.option("--report", "report_path", type=click.Path(dir_okay=False), default=None,
               help="Where to write the rejected articles and their reasons (default: <store>/rejected.jsonl).")
 @click.option("--max-chars", type=click.IntRange(min=1), default=None,
               help=f"Reject articles longer than this many characters of text (default {DEFAULT_MAX_CHARS:,}).")
-@click.option("--time-budget", type=click.FloatRange(min=0, min_open=True), default=DEFAULT_BUDGET,
-              show_default=True, metavar="SECONDS",
-              help="Reject an article that takes longer than this to extract and validate; the rest go on.")
+@time_budget_option
 @click.option("--max-decompressed", type=click.IntRange(min=1), default=DEFAULT_MAX_DECOMPRESSED, metavar="BYTES",
               help=f"Stop reading a gzipped file past this many decompressed bytes (default "
                    f"{DEFAULT_MAX_DECOMPRESSED:,}).")
@@ -234,16 +236,24 @@ class _NoBar:
 
 @main.command()
 @inputs_argument
+@jobs_option
+@time_budget_option
 @mappings_option
 @ontology_option
 @click.pass_context
-def validate(ctx: click.Context, inputs: tuple[str, ...]) -> None:
-    """Extract and validate INPUTS without storing; print the SHACL report of each failing article."""
-    from .pipeline import outcomes
+def validate(ctx: click.Context, inputs: tuple[str, ...], jobs: int | None, time_budget: float) -> None:
+    """Extract and validate INPUTS without storing; print the SHACL report of each failing article.
+
+    An article that takes longer than --time-budget is rejected, as in `kgbuild build`."""
+    from .pipeline import default_jobs, outcomes
     from .reader import read
 
     failed = total = slow = 0
-    for outcome in outcomes(read(list(inputs))):
+    for outcome in outcomes(read(list(inputs)), jobs or default_jobs(), budget=time_budget):
+        if outcome.graph is None and outcome.error is None:  # not an article (a named pipe in a folder): skipped
+            for w in outcome.warnings:
+                click.echo(f"kgbuild: warning: {w}", err=True)
+            continue
         total += 1
         slow += outcome.slow_validation
         if outcome.error:
