@@ -492,13 +492,17 @@ def test_second_ctrl_c_stops_at_once(clean: dict, corpus: Path, tmp_path: Path, 
     proc = _start(["build", str(corpus), "--store", str(store), "--jobs", "2"])
     _wait_for_articles(proc, store, first_batch)
     os.killpg(proc.pid, signal.SIGINT)
-    time.sleep(0.05)
+    time.sleep(0.05)  # the first is being handled: the workers are being stopped, the articles done written
     os.killpg(proc.pid, signal.SIGINT)
+    asked = time.monotonic()
     _, err = (b.decode() for b in proc.communicate(timeout=60))
+    stopped = time.monotonic() - asked
     assert proc.returncode == 130, err
     assert "Traceback" not in err
     assert lines(err)[-1].startswith("kgbuild: interrupted")
+    assert stopped < 2, f"the build took {stopped:.1f} s to stop"  # issue 14's bound
     _assert_consistent(store, clean)
+    assert _gone(proc.pid)  # no worker left behind
 
 
 def test_ctrl_c_while_starting(tmp_path: Path, corpus: Path) -> None:
