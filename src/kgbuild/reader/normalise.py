@@ -6,7 +6,6 @@ import re
 import unicodedata
 
 _NBSP = str.maketrans({"\u00a0": " ", "\u202f": " ", "\u2007": " "})
-_TRAILING_WS = re.compile(r"[^\S\n]+$", re.MULTILINE)
 _MANY_NEWLINES = re.compile(r"\n{3,}")
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 _WS = re.compile(r"\s+")
@@ -37,7 +36,9 @@ def clean_lines(text: str) -> str:
     # A lone surrogate (only possible from a JSON "\\ud800" escape) cannot be written as UTF-8 anywhere downstream.
     text = unicodedata.normalize("NFC", _LONE_SURROGATE.sub("\ufffd", text))
     text = text.replace("\r\n", "\n").replace("\r", "\n").translate(_NBSP)
-    return _TRAILING_WS.sub("", text)
+    # Line by line: the regular expression `[^\S\n]+$` tried every start in a run of spaces that does not end its
+    # line, quadratic in the run (31 s for 80,000 spaces)
+    return "\n".join(line.rstrip() for line in text.split("\n"))
 
 
 def normalise_text(text: str) -> str:
