@@ -5,6 +5,7 @@ Pure functions over strings; the annotator finds the spans, these turn them into
 
 from __future__ import annotations
 
+import bisect
 import calendar
 import datetime as dt
 import re
@@ -74,12 +75,33 @@ class Money:
     currency: str
 
 
+class _Spans:
+    """Disjoint, non-empty spans of text (matches), kept sorted: whether a new one overlaps any is a binary search
+    (a scan of them all made a text of thousands of amounts or dates quadratic: 13 s for 80,000 characters of
+    "$5 billion ")."""
+
+    def __init__(self) -> None:
+        self.starts: list[int] = []
+        self.ends: list[int] = []
+
+    def overlaps(self, start: int, end: int) -> bool:
+        # the span starting last before `end` also ends last (they are disjoint): only it can reach past `start`
+        i = bisect.bisect_left(self.starts, end)
+        return i > 0 and self.ends[i - 1] > start
+
+    def add(self, start: int, end: int) -> None:
+        i = bisect.bisect_left(self.starts, start)
+        self.starts.insert(i, start)
+        self.ends.insert(i, end)
+
+
 def find_money(text: str) -> list[Money]:
     """Every amount of money in the text with its ISO 4217 currency: "$1 billion", "120 mln dlrs", "1.5 billion stg"."""
     found: list[Money] = []
+    taken = _Spans()
     matches = [m for pattern in MONEY_RES for m in pattern.finditer(text)]
     for m in sorted(matches, key=lambda m: m.start()):
-        if any(f.start < m.end() and m.start() < f.end for f in found):
+        if taken.overlaps(m.start(), m.end()):
             continue
         number = parse_number(m.group("num"))
         if number is None:
@@ -91,6 +113,7 @@ def find_money(text: str) -> list[Money]:
         if currency is None:
             continue
         found.append(Money(m.start(), m.end(), number * scale, currency))
+        taken.add(m.start(), m.end())
     return found
 
 
@@ -224,10 +247,10 @@ def find_dates(text: str, ref: dt.date | None) -> list[DateMention]:
 
 def _find_dates(text: str, ref: dt.date | None) -> list[DateMention]:
     found: list[DateMention] = []
-    taken: list[tuple[int, int]] = []
+    taken = _Spans()
     for kind, pattern in DATE_PATTERNS:
         for m in pattern.finditer(text):
-            if any(s < m.end() and m.start() < e for s, e in taken):
+            if taken.overlaps(m.start(), m.end()):
                 continue
             if kind == "absolute":
                 month = MONTHS[m.group("month").lower().rstrip(".")]
@@ -252,5 +275,5 @@ def _find_dates(text: str, ref: dt.date | None) -> list[DateMention]:
             else:
                 value, rkind, precision = resolve_relative(m.group("rel"), ref)
                 found.append(DateMention(m.start(), m.end(), m.group(0), rkind, value, value, precision))
-            taken.append((m.start(), m.end()))
+            taken.add(m.start(), m.end())
     return sorted(found, key=lambda d: d.start)
