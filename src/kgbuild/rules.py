@@ -78,6 +78,22 @@ class _Hit:
     plural: bool = False  # "agreements", "visits": may be one per state listed after it
 
 
+def _near_concluded(hit: _Hit, done: list[_Hit], treaties: list[_Hit]) -> bool:
+    """Whether a trigger is within 6 words of one concluded (`done`; itself included), or a specific kind told up
+    to 25 words after a generic agreement concluded (`treaties`); both sorted by trigger_index. Binary searches:
+    a scan of `done` for each trigger was quadratic in a long sentence full of triggers."""
+    t = hit.trigger_index
+    i = bisect.bisect_left(done, t - 6, key=_index)
+    if i < len(done) and done[i].trigger_index <= t + 6:
+        return True
+    j = bisect.bisect_left(treaties, t - 25, key=_index)
+    return hit.kind != "treaty" and j < len(treaties) and treaties[j].trigger_index < t
+
+
+def _index(hit: _Hit) -> int:
+    return hit.trigger_index
+
+
 class RuleSet:
     def __init__(self, path: Path | None = None) -> None:
         path = path or gaz.mappings_dir() / "rules" / "events.yaml"
@@ -135,9 +151,13 @@ class RuleSet:
                 person_states = _ordered_unique([*person_states, home])
             # An all-capitals line is a wire headline: it repeats the story's first sentence and hides names.
             shouting = not any(c.islower() for c in sentence.text)
-            hits = [] if shouting else [h for h in self._hits(sentence, mentions) if not self._negated(h)]
+            hits = [] if shouting else self._hits(sentence, mentions)
+            if hits:  # (the hits of a sentence share its tokens: each look at them is one pass, not one a hit)
+                negated = self._negated(hits[0].lower_tokens)
+                hits = [h for h in hits if not negated[h.trigger_index]]
             if hits and not people:
-                hits = [h for h in hits if not self._business(h)]
+                business = self._business(hits[0].lower_tokens)
+                hits = [h for h in hits if h.trigger_index + h.length <= business]
             if hits:
                 if True:
                     meeting_hits = [h for h in hits if h.family == "meeting"]
@@ -232,19 +252,22 @@ class RuleSet:
                 return True
         return False
 
-    def _business(self, hit: _Hit) -> bool:
-        """Firms, not states: a business word before the trigger ("X Corp said it signed a contract") and no word
-        of government in the sentence."""
-        before = [w.strip(".,") for w in hit.lower_tokens[: hit.trigger_index + hit.length]]
-        if not any(w in self.business for w in before):
-            return False
-        return not any(w.strip(".,") in self.government for w in hit.lower_tokens)
+    def _business(self, words: list[str]) -> int:
+        """Firms, not states: a trigger is a firm's when a business word comes before its end ("X Corp said it
+        signed a contract") and no word of government is in the sentence. The index a trigger must end by to be
+        no firm's: the first business word's, or past the end."""
+        stripped = [w.strip(".,") for w in words]
+        if any(w in self.government for w in stripped):
+            return len(words) + 1
+        return next((i for i, w in enumerate(stripped) if w in self.business), len(words) + 1)
 
-    def _not_concluded(self, hit: _Hit) -> bool:
+    def _not_concluded(self, hit: _Hit, first_cue: int) -> bool:
+        """`first_cue`: the index of the sentence's first not-concluding word (a look at all the words before each
+        trigger was quadratic in a long sentence full of triggers)."""
         end = hit.trigger_index + hit.length
-        before, after = hit.lower_tokens[:hit.trigger_index], hit.lower_tokens[end: end + 4]
+        after = hit.lower_tokens[end: end + 4]
         hedged = any(t in ("could", "not", "n't", "never", "yet", "might") for t in after)
-        if hedged or any(t in self.not_concluded for t in before):
+        if hedged or first_cue < hit.trigger_index:
             after = hit.lower_tokens[hit.trigger_index: hit.trigger_index + 6]
             return not any(t in ("signed", "initialled", "initialed", "reached", "concluded") for t in after)
         return False
@@ -284,16 +307,19 @@ class RuleSet:
                 return True
         return False
 
-    def _negated(self, hit: _Hit) -> bool:
+    def _negated(self, words: list[str]) -> list[bool]:
         """Proposals, hopes, calls, phone calls and letters before the trigger, in its clause: not an event.
-        ("reaffirmed their support for the negotiations, and looked forward to the trade mission" is one.)"""
-        words = hit.lower_tokens
-        for i in range(hit.trigger_index - 1, -1, -1):
-            if words[i] in (";", ":") or words[i] == "and" and i > 0 and words[i - 1] == ",":
-                return False
-            if words[i] in self.not_event:
-                return True
-        return False
+        ("reaffirmed their support for the negotiations, and looked forward to the trade mission" is one.)
+        For each token of the sentence, whether a trigger there is negated: the nearest of a clause boundary and a
+        negating word before it decides (one pass over the sentence, where a look back from each trigger was
+        quadratic in a long sentence full of triggers)."""
+        negated = [False]
+        for i, w in enumerate(words):
+            if w in (";", ":") or w == "and" and i > 0 and words[i - 1] == ",":
+                negated.append(False)
+            else:
+                negated.append(w in self.not_event or negated[-1])
+        return negated
 
     def _status(self, hit: _Hit, family: str) -> str:
         words = hit.lower_tokens
@@ -377,14 +403,13 @@ class RuleSet:
         # build ... a modern partnership"); and not one still being negotiated ("talks on a new treaty").
         # A specific kind told after a generic agreement concluded ("an agreement reached ... to reschedule
         # debt") is that agreement.
-        done = [o for o in hits if self._concluded_here(o)]
-        hits = [h for h in hits if h in done or any(
-            abs(o.trigger_index - h.trigger_index) <= 6
-            or o.kind == "treaty" and h.kind != "treaty" and 0 < h.trigger_index - o.trigger_index <= 25
-            for o in done)]
+        done = sorted((o for o in hits if self._concluded_here(o)), key=_index)
+        treaties = [o for o in done if o.kind == "treaty"]
+        hits = [h for h in hits if _near_concluded(h, done, treaties)]
         # Background ("under the pact"), hypotheses ("an accord could be reached") and negations are not news;
         # "working group meetings" are meetings.
-        hits = [h for h in hits if not self._not_concluded(h) and not self._negotiated(h)
+        not_concluded = next((i for i, t in enumerate(lower) if t in self.not_concluded), len(lower))
+        hits = [h for h in hits if not self._not_concluded(h, not_concluded) and not self._negotiated(h)
                 and h.lower_tokens[h.trigger_index + h.length: h.trigger_index + h.length + 1] not in
                 [[w] for w in self.not_after]]
         if not hits:
