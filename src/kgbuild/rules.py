@@ -212,18 +212,21 @@ class RuleSet:
         text = sentence.text
         out: set[int] = set()
         states = [m for m in mentions if m.kind == "state"]
+        by_end: dict[int, list[Mention]] = {}
         for m in states:
-            before = text[:m.start - sentence.start]
-            # walk back over a list of states: "on Syria, Ukraine and Libya"
-            words = WORD.findall(before.lower())
-            while words and words[-1] in ("the", ",", "and", "or") or (words and words[-1] in ("'s", "’s")):
-                words.pop()
+            by_end.setdefault(m.end, []).append(m)
+        # words needed before a state: the last TOPIC_REACH of them, and a cue's length more
+        need = TOPIC_REACH + max((len(c) for c in self.topic_before), default=0)
+        for m in states:
+            words = self._words_before(text, m.start - sentence.start, need)
             # the cue may stand a few words before: "on the buildup of Russian troops", not across a word
             # that names a side ("on Monday with Russian officials")
             near = [words[:len(words) - k] for k in range(TOPIC_REACH)
                     if k < len(words) and not set(words[len(words) - k:]) & SIDE_WORDS]
+            # (states ending at most 6 characters before this one: looked up by their end, not all scanned)
             if any(_ends_with_cue(w, self.topic_before) for w in near) or any(
-                    o.start in out and 0 <= m.start - o.end <= 6 for o in states if o is not m):
+                    o.start in out for end in range(m.start - 6, m.start + 1) for o in by_end.get(end, ())
+                    if o is not m):
                 out.add(m.start)
                 continue
             after = WORD.findall(text[m.end - sentence.start: m.end - sentence.start + 40].lower())
@@ -231,6 +234,22 @@ class RuleSet:
                     or len(after) >= 3 and after[0] in ("'", "’") and after[1] == "s" and after[2] in self.topic_after:
                 out.add(m.start)
         return out
+
+    @staticmethod
+    def _words_before(text: str, pos: int, need: int) -> list[str]:
+        """The lower-cased words of text[:pos], less a list's trailing "the", ",", "and", "or", "'s" (walking back
+        over a list of states: "on Syria, Ukraine and Libya"). Only the last `need` words count, so only as much
+        text before `pos` is read as gives more than that many (all of it, for each state, was quadratic in a long
+        sentence naming many states); the first word of a window may be cut, so one more is always read."""
+        width = 256
+        while True:
+            start = max(0, pos - width)
+            words = WORD.findall(text[start:pos].lower())
+            while words and words[-1] in ("the", ",", "and", "or") or (words and words[-1] in ("'s", "’s")):
+                words.pop()
+            if start == 0 or len(words) > need:
+                return words
+            width *= 4
 
     def _home_title(self, sentence: Sentence, mentions: list[Mention]) -> bool:
         """Whether the sentence names an office by its bare title ("the Prime Minister", "The PM") as someone
