@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import contextlib
+import importlib.util
 import os
 import shutil
 import socket
 import subprocess
 import sys
 import time
+import types
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -41,6 +43,14 @@ def shared_path(*parts: str) -> Path:
 @pytest.fixture
 def shared() -> callable:
     return shared_path
+
+
+def tool(name: str) -> types.ModuleType:
+    """The script tools/NAME.py, loaded as a module (tools/ is no package)."""
+    spec = importlib.util.spec_from_file_location(name, ROOT / "tools" / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 def free_port() -> int:

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
-import importlib.util
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, shared_path
+from conftest import shared_path, tool
 
 from kgbuild import gazetteer as gaz
 from kgbuild.mapping import Mapper
@@ -169,19 +168,12 @@ def test_mapping_links_an_official_in_office(tmp_path: Path) -> None:
     assert iri("Naoto Kan", "Foreign Minister", "jp", "2011-04-11").endswith("/x")  # not his office
 
 
-def _measure():
-    spec = importlib.util.spec_from_file_location("measure_links", ROOT / "tools" / "measure_links.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 @pytest.mark.slow
 def test_dev_web_officials_are_linked_to_their_people(tmp_path: Path) -> None:
     """Issue 12: of dev-web's gold officials found in the office-holder table, >= 60% linked at precision >= 0.98."""
     import pyoxigraph as ox
 
-    m = _measure()
+    m = tool("measure_links")
     articles, gold = m.SETS["dev-web"]
     shared_path(*articles.parts[-3:])
     shared_path("wikidata", "office-holders.csv")

@@ -3,7 +3,6 @@ precision and coverage of the offline links on the seed and dev sets."""
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import re
 import socket
@@ -15,7 +14,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import ROOT, shared_path
+from conftest import ROOT, shared_path, tool
 
 from kgbuild.cli import main
 from kgbuild.link import (
@@ -301,17 +300,10 @@ def test_stats(tmp_path: Path) -> None:
 
 
 # -- the offline links on the seed and dev sets -------------------------------------------------------------------
-def _measure():
-    spec = importlib.util.spec_from_file_location("measure_links", ROOT / "tools" / "measure_links.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 @pytest.mark.slow
 @pytest.mark.parametrize("name", ["seed", "dev"])
 def test_offline_links_on_gold_sets(name: str, tmp_path: Path) -> None:
-    m = _measure()
+    m = tool("measure_links")
     articles, gold = m.SETS[name]
     shared_path(*articles.parts[-3:])
     m.build(name, tmp_path / "store")

@@ -11,7 +11,7 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 from click.testing import CliRunner
-from conftest import free_port, kgbuild_serve
+from conftest import EndpointServer, free_port
 
 from kgbuild.cli import main
 from kgbuild.remote import RemoteStore
@@ -27,12 +27,11 @@ TOKEN = "remote-test-token"
 @contextlib.contextmanager
 def running_kgbuild(folder: Path, **options: object) -> Iterator[str]:
     """`kgbuild serve` with an update token, over an empty store in `folder`."""
-    port = free_port()
-    proc = kgbuild_serve(folder / "served", port, folder / "serve.log", token=TOKEN, workers=2, **options)
+    server = EndpointServer(folder / "served", folder / "serve.log", token=TOKEN, workers=2, **options)
     try:
-        yield f"http://127.0.0.1:{port}/"
+        yield server.base + "/"
     finally:
-        proc.stop()
+        server.stop()
 
 
 @pytest.fixture
