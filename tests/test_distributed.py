@@ -37,6 +37,8 @@ def fake_process(article: Article) -> Outcome:
                ox.Triple(node, ox.NamedNode(SCHEMA + "wordCount"), ox.Literal(str(len(article.text.split()))))]
     country = ox.NamedNode(KGR + f"state/S{len(article.headline) % 3}")
     triples.append(ox.Triple(node, ox.NamedNode(SCHEMA + "mentions"), country))
+    if article.identifier:
+        triples.append(ox.Triple(node, ox.NamedNode(SCHEMA + "identifier"), ox.Literal(article.identifier)))
     entities = [ox.Triple(country, ox.NamedNode(SCHEMA + "name"), ox.Literal(f"State {country.value[-1]}"))]
     graph = ArticleGraph.of(iri, triples, entities)
     return Outcome(article.source, iri, graph, triples=graph.ntriples.count("\n"))
@@ -107,6 +109,34 @@ def test_partitions_and_changed_graphs(client: object, tmp_path: Path) -> None:
         assert load_shards(shards, store) == (1, 10)
         with _expected(inputs, tmp_path / "expected") as expected:
             assert _quads_by_graph(store) == _quads_by_graph(expected)
+
+
+def _headlines(store: object) -> dict[str, str]:
+    return {q.graph_name.value.rsplit("/", 1)[1]: q.object.value
+            for q in store.quads() if q.predicate.value == SCHEMA + "headline"}
+
+
+def test_a_case_colliding_id_never_overwrites_a_loaded_article(client: object, tmp_path: Path) -> None:
+    # ids are keyed lowercase: "Case-1" and "case-1" name the same graph, as in `kgbuild build`
+    first, second = tmp_path / "first.jsonl", tmp_path / "second.jsonl"
+    first.write_text(json.dumps({"id": "Case-1", "title": "First", "text": "First.\n\nOne."}) + "\n")
+    second.write_text("".join(json.dumps(r) + "\n" for r in (
+        {"id": "case-1", "title": "Second", "text": "Second.\n\nTwo."},  # collides with the stored article
+        {"id": "Twin-2", "title": "Twin A", "text": "A.\n\nA."},
+        {"id": "TWIN-2", "title": "Twin B", "text": "B.\n\nB."},        # collides within its shard
+        {"id": "Case-1", "title": "First again", "text": "First.\n\nOne, revised."})))  # the same id: replaces
+    with Store(tmp_path / "store") as store:
+        load_shards(extract_to_shards([first], tmp_path / "s1", scheduler=client, process=fake_process), store)
+    shards = extract_to_shards([second], tmp_path / "s2", scheduler=client, process=fake_process)
+    result = CliRunner().invoke(main, ["load", str(tmp_path / "s2"), "--store", str(tmp_path / "store")])
+    assert result.exit_code == 1, result.output
+    assert "id 'case-1' collides with id 'Case-1' (already in the store)" in result.output
+    assert "id 'TWIN-2' collides with id 'Twin-2' (earlier in the shard)" in result.output
+    assert "2 refused" in result.output
+    with Store(tmp_path / "store") as store:
+        assert _headlines(store) == {"case-1": "First again", "twin-2": "Twin A"}
+        with pytest.raises(ValueError, match="collides"):  # from Python without a callback: an error, not a loss
+            load_shards(shards, store)
 
 
 def test_read_shard_refuses_a_truncated_shard(tmp_path: Path) -> None:

@@ -62,11 +62,19 @@ def load(shards: tuple[str, ...], store_path: str | None, token: str | None) -> 
         p = Path(s)
         files.extend(sorted(p.glob("part-*.nq")) if p.is_dir() else [p])
     started = time.perf_counter()
+    collisions: list[str] = []
+
+    def collision(message: str) -> None:  # one line each, and the loading goes on (as build's rejections)
+        collisions.append(message)
+        click.echo(f"kgbuild: {message}", err=True)
+
     try:
-        store = open_store(store_path or default_location(), token=token)
-        store.load_ontology(ontology_files())  # as `kgbuild build` does, so both give the same store
-        stored, unchanged = load_shards(files, store)
+        with open_store(store_path or default_location(), token=token) as store:
+            store.load_ontology(ontology_files())  # as `kgbuild build` does, so both give the same store
+            stored, unchanged = load_shards(files, store, on_collision=collision)
     except (StoreError, ValueError) as exc:
         raise click.ClickException(str(exc)) from None
-    click.echo(f"{len(files)} shards loaded: {stored} graphs stored, {unchanged} unchanged, "
+    refused = f"{len(collisions)} refused (colliding ids), " if collisions else ""
+    click.echo(f"{len(files)} shards loaded: {stored} graphs stored, {unchanged} unchanged, {refused}"
                f"{time.perf_counter() - started:.1f} s")
+    sys.exit(1 if collisions else 0)

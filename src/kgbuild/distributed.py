@@ -37,6 +37,9 @@ from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import Path
 
+import pyoxigraph as ox
+
+from .graphs import IDENTIFIER
 from .records import Article, InputError
 from .store import DIGEST, ArticleGraph, Store
 from .vocab import ENTITIES_GRAPH
@@ -206,12 +209,15 @@ def _cores() -> int:
 
 
 # -- loading -----------------------------------------------------------------------------------------------------
-def read_shard(path: str | Path) -> list[ArticleGraph]:
+def read_shard(path: str | Path, on_collision: Callable[[str], None] | None = None,
+               stored_id: Callable[[str], str | None] | None = None) -> list[ArticleGraph]:
     """The article graphs of a shard, as `put` takes them.
 
     A shard holds each article as a block: its entity descriptions, then its graph, its digest last (as in
     `ArticleGraph.ntriples`); an article that comes twice (the same input read twice) keeps its later graph, as in
-    `build`.
+    `build`. An article whose id differs only in case from an earlier one's in the shard, or from the id
+    `stored_id` gives for its graph (the store's), names the same graph but is not that article: it is left out,
+    and `on_collision` is given a message naming both (without one, that is a ValueError).
     """
     graphs: dict[str, ArticleGraph] = {}
     marker = f"<{DIGEST.value}> "
@@ -232,20 +238,58 @@ def read_shard(path: str | Path) -> list[ArticleGraph]:
                 continue
             block.append(triple)
             if triple.startswith(f"<{iri}> {marker}"):
-                graphs.pop(iri, None)  # re-inserted: the order of the shard is kept
                 shared = "\n".join(entities) + "\n" if entities else ""
-                graphs[iri] = ArticleGraph(iri, "\n".join(block) + "\n", triple.split('"')[1], shared)
+                graph = ArticleGraph(iri, "\n".join(block) + "\n", triple.split('"')[1], shared)
                 block, entities = [], []
+                if iri in graphs:
+                    other, where = identifier(graphs[iri]), "earlier in the shard"
+                else:
+                    other, where = (stored_id(iri) if stored_id else None), "already in the store"
+                if message := _collision(graph, other, f"{path}:{number}", where):
+                    _report(message, on_collision)
+                    continue
+                graphs.pop(iri, None)  # re-inserted: the order of the shard is kept
+                graphs[iri] = graph
     if block or entities:
         raise ValueError(f"{path}: ends inside a graph (no digest after its last triples): not a complete shard")
     return list(graphs.values())
 
 
-def load_shards(shards: Iterable[str | Path], store: object, *, batch_size: int = 200) -> tuple[int, int]:
-    """Load shards into a store (embedded or remote); returns (stored, unchanged) graphs, like `build`."""
+def identifier(graph: ArticleGraph) -> str | None:
+    """The article's id as its input wrote it (schema:identifier), read from the graph's own lines."""
+    prefix = f"<{graph.iri}> <{IDENTIFIER.value}> "
+    for line in graph.ntriples.splitlines():
+        if line.startswith(prefix):
+            return next(ox.parse(line.encode("utf-8"), ox.RdfFormat.N_TRIPLES)).object.value
+    return None
+
+
+def _collision(graph: ArticleGraph, other_id: str | None, where: str, other_where: str) -> str | None:
+    """A message when `graph` would overwrite an article of the same name stored from another id (one differing
+    only in case: ids are keyed lowercase), as `build` rejects it; None when it is the same article."""
+    new_id = identifier(graph)
+    if other_id is None or new_id is None or other_id == new_id:
+        return None
+    return (f"{where}: id {new_id!r} collides with id {other_id!r} ({other_where}): both give the article "
+            f"<{graph.iri}> (ids are compared ignoring case); not loaded, rename one of them")
+
+
+def _report(message: str, on_collision: Callable[[str], None] | None) -> None:
+    if on_collision is None:
+        raise ValueError(message)
+    on_collision(message)
+
+
+def load_shards(shards: Iterable[str | Path], store: object, *, batch_size: int = 200,
+                on_collision: Callable[[str], None] | None = None) -> tuple[int, int]:
+    """Load shards into a store (embedded or remote); returns (stored, unchanged) graphs, like `build`.
+
+    An article whose id differs only in case from one already stored (or earlier in its shard) is not loaded, as
+    `build` rejects it: `on_collision` gets a message naming both and the loading goes on (without one, the first
+    collision is a ValueError)."""
     stored = unchanged = 0
     for path in shards:
-        graphs = read_shard(path)
+        graphs = read_shard(path, on_collision, lambda iri: store.identifiers([iri]).get(iri))
         if isinstance(store, Store):
             s, u = _bulk_load(store, graphs)
             stored, unchanged = stored + s, unchanged + u
@@ -258,8 +302,6 @@ def load_shards(shards: Iterable[str | Path], store: object, *, batch_size: int 
 
 
 def _bulk_load(store: Store, graphs: list[ArticleGraph]) -> tuple[int, int]:
-    import pyoxigraph as ox
-
     changed = [g for g in graphs if store.digest(g.iri) != g.digest]
     if not changed:
         return 0, len(graphs)
