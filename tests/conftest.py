@@ -49,6 +49,7 @@ def tool(name: str) -> types.ModuleType:
     """The script tools/NAME.py, loaded as a module (tools/ is no package)."""
     spec = importlib.util.spec_from_file_location(name, ROOT / "tools" / f"{name}.py")
     module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module  # its dataclasses look their module up there
     spec.loader.exec_module(module)
     return module
 
