@@ -378,14 +378,16 @@ def test_build_report_on_a_full_disk_is_one_line_and_leaves_no_file(tmp_path: Pa
     code, _, err = build(str(ROOT / "examples"), "--store", str(store), "--jobs", "1")  # the store's files exist
     assert code == 0, err
     bad = tmp_path / "bad.jsonl"
-    bad.write_text("".join(json.dumps({"id": f"r-{i}", "reason": "x" * 200}) + "\n" for i in range(200)),
-                   encoding="utf-8")
+    # 20,000 rejections make a report of about 1.5 MB; the limit is above what opening the store writes (its log
+    # and options files, some 200 KB), so it is the report that meets the full disk
+    bad.write_text("".join(json.dumps({"id": f"r-{i}"}) + "\n" for i in range(20_000)), encoding="utf-8")
     report = tmp_path / "report.jsonl"
     result = run("build", str(bad), "--store", str(store), "--jobs", "1", "--report", str(report),
-                 preexec_fn=lambda: _limit_file_size(16384))
+                 preexec_fn=lambda: _limit_file_size(1 << 20))
     assert result.returncode == 1
     errors = [line for line in result.stderr.splitlines() if line.startswith("kgbuild: error:")]
     assert len(errors) == 1 and "too large" in errors[0].lower(), result.stderr
+    assert str(report) in errors[0] and "report" in errors[0], errors[0]
     assert not report.exists()
     assert [p.name for p in tmp_path.iterdir() if "report" in p.name] == []
 
