@@ -210,16 +210,34 @@ def _cores() -> int:
 
 # -- loading -----------------------------------------------------------------------------------------------------
 def read_shard(path: str | Path, on_collision: Callable[[str], None] | None = None,
-               stored_id: Callable[[str], str | None] | None = None) -> list[ArticleGraph]:
+               stored_ids: Callable[[list[str]], dict[str, str]] | None = None) -> list[ArticleGraph]:
     """The article graphs of a shard, as `put` takes them.
 
-    A shard holds each article as a block: its entity descriptions, then its graph, its digest last (as in
-    `ArticleGraph.ntriples`); an article that comes twice (the same input read twice) keeps its later graph, as in
-    `build`. An article whose id differs only in case from an earlier one's in the shard, or from the id
-    `stored_id` gives for its graph (the store's), names the same graph but is not that article: it is left out,
-    and `on_collision` is given a message naming both (without one, that is a ValueError).
+    An article that comes twice (the same input read twice) keeps its later graph, as in `build`. An article whose
+    id differs only in case from an earlier one's in the shard, or from the id `stored_ids` gives for its graph (the
+    store's `identifiers`, asked once for the whole shard), names the same graph but is not that article: it is
+    left out, and `on_collision` is given a message naming both (without one, that is a ValueError).
     """
+    blocks = list(_blocks(path))
+    stored = stored_ids(list({graph.iri for _, graph in blocks})) if stored_ids else {}
     graphs: dict[str, ArticleGraph] = {}
+    for number, graph in blocks:
+        iri = graph.iri
+        if iri in graphs:
+            other, where = identifier(graphs[iri]), "earlier in the shard"
+        else:
+            other, where = stored.get(iri), "already in the store"
+        if message := _collision(graph, other, f"{path}:{number}", where):
+            _report(message, on_collision)
+            continue
+        graphs.pop(iri, None)  # re-inserted: the order of the shard is kept
+        graphs[iri] = graph
+    return list(graphs.values())
+
+
+def _blocks(path: str | Path) -> Iterator[tuple[int, ArticleGraph]]:
+    """A shard's articles in order, each with the line its block ends on: a block is the article's entity
+    descriptions, then its graph, its digest last (as in `ArticleGraph.ntriples`)."""
     marker = f"<{DIGEST.value}> "
     block: list[str] = []
     entities: list[str] = []
@@ -239,20 +257,10 @@ def read_shard(path: str | Path, on_collision: Callable[[str], None] | None = No
             block.append(triple)
             if triple.startswith(f"<{iri}> {marker}"):
                 shared = "\n".join(entities) + "\n" if entities else ""
-                graph = ArticleGraph(iri, "\n".join(block) + "\n", triple.split('"')[1], shared)
+                yield number, ArticleGraph(iri, "\n".join(block) + "\n", triple.split('"')[1], shared)
                 block, entities = [], []
-                if iri in graphs:
-                    other, where = identifier(graphs[iri]), "earlier in the shard"
-                else:
-                    other, where = (stored_id(iri) if stored_id else None), "already in the store"
-                if message := _collision(graph, other, f"{path}:{number}", where):
-                    _report(message, on_collision)
-                    continue
-                graphs.pop(iri, None)  # re-inserted: the order of the shard is kept
-                graphs[iri] = graph
     if block or entities:
         raise ValueError(f"{path}: ends inside a graph (no digest after its last triples): not a complete shard")
-    return list(graphs.values())
 
 
 def identifier(graph: ArticleGraph) -> str | None:
@@ -267,8 +275,10 @@ def identifier(graph: ArticleGraph) -> str | None:
 def _collision(graph: ArticleGraph, other_id: str | None, where: str, other_where: str) -> str | None:
     """A message when `graph` would overwrite an article of the same name stored from another id (one differing
     only in case: ids are keyed lowercase), as `build` rejects it; None when it is the same article."""
+    if other_id is None:  # nothing there: the graph's own id is not even read
+        return None
     new_id = identifier(graph)
-    if other_id is None or new_id is None or other_id == new_id:
+    if new_id is None or other_id == new_id:
         return None
     return (f"{where}: id {new_id!r} collides with id {other_id!r} ({other_where}): both give the article "
             f"<{graph.iri}> (ids are compared ignoring case); not loaded, rename one of them")
@@ -289,7 +299,7 @@ def load_shards(shards: Iterable[str | Path], store: object, *, batch_size: int 
     collision is a ValueError)."""
     stored = unchanged = 0
     for path in shards:
-        graphs = read_shard(path, on_collision, lambda iri: store.identifiers([iri]).get(iri))
+        graphs = read_shard(path, on_collision, store.identifiers)
         if isinstance(store, Store):
             s, u = _bulk_load(store, graphs)
             stored, unchanged = stored + s, unchanged + u
