@@ -39,7 +39,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from .graphs import IDENTIFIER
+from .graphs import IDENTIFIER, id_collision
 from .records import Article, InputError
 from .store import DIGEST, ArticleGraph, Store
 from .vocab import ENTITIES_GRAPH
@@ -273,15 +273,11 @@ def identifier(graph: ArticleGraph) -> str | None:
 
 
 def _collision(graph: ArticleGraph, other_id: str | None, where: str, other_where: str) -> str | None:
-    """A message when `graph` would overwrite an article of the same name stored from another id (one differing
-    only in case: ids are keyed lowercase), as `build` rejects it; None when it is the same article."""
+    """Why `graph` must not overwrite an article of the same name from another id, as `build` rejects it."""
     if other_id is None:  # nothing there: the graph's own id is not even read
         return None
-    new_id = identifier(graph)
-    if new_id is None or other_id == new_id:
-        return None
-    return (f"{where}: id {new_id!r} collides with id {other_id!r} ({other_where}): both give the article "
-            f"<{graph.iri}> (ids are compared ignoring case); not loaded, rename one of them")
+    message = id_collision(graph.iri, identifier(graph), other_id, other_where)
+    return None if message is None else f"{where}: {message} (not loaded)"
 
 
 def _report(message: str, on_collision: Callable[[str], None] | None) -> None:

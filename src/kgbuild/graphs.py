@@ -23,6 +23,16 @@ DIGEST = ox.NamedNode(KG + "digest")
 IDENTIFIER = ox.NamedNode(SCHEMA + "identifier")  # an article's id as the input wrote it
 
 
+def id_collision(iri: str, new_id: str | None, other_id: str | None, other_where: str) -> str | None:
+    """Why an article with id `new_id` must not overwrite the graph `iri` made from `other_id`, or None when it is
+    the same article. Ids are keyed in lower case ("G-1" and "g-1" give one IRI); ids that are not
+    [A-Za-z0-9._-] name the article by its text, so the same IRI from two such ids is the same text again."""
+    if other_id is None or new_id is None or other_id == new_id or other_id.lower() != new_id.lower():
+        return None
+    return (f"id {new_id!r} collides with id {other_id!r} ({other_where}): both give the article <{iri}> (ids are "
+            f"compared ignoring case); rename one of them")
+
+
 class StoreError(Exception):
     """The store cannot be opened or written; the message is meant for the user."""
 

@@ -15,6 +15,7 @@ from functools import lru_cache, partial
 from pathlib import Path
 
 from . import workers
+from .graphs import id_collision
 from .records import Article, Facts, InputError, Skipped
 from .store import ArticleGraph
 
@@ -292,11 +293,9 @@ class _Writer:
             other, where = self.ids[iri]
         else:  # written earlier in this build or by another build: the store knows its id
             other, where = self.store.identifiers([iri]).get(iri), "already in the store"
-        if other is None or other == outcome.identifier or other.lower() != outcome.identifier.lower():
-            return outcome  # (ids that are not [A-Za-z0-9._-] name the article by its text: the same text again)
-        return Outcome(outcome.source, outcome.iri, warnings=outcome.warnings,
-                       error=f"id {outcome.identifier!r} collides with id {other!r} ({where}): both give the "
-                             f"article <{iri}> (ids are compared ignoring case); rename one of them")
+        message = id_collision(iri, outcome.identifier, other, where)
+        return outcome if message is None else Outcome(outcome.source, outcome.iri, warnings=outcome.warnings,
+                                                       error=message)
 
     def flush(self) -> None:
         if not self.batch:

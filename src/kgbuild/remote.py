@@ -203,20 +203,20 @@ class RemoteStore(Exports):
 
     def digests(self, graphs: list[str]) -> dict[str, str]:
         """The stored digest of each of these graphs that has one, in one request."""
-        if not graphs:
-            return {}
-        values = " ".join(f"<{g}>" for g in graphs)
-        rows = self._select(f"SELECT ?g ?d WHERE {{ VALUES ?g {{ {values} }} GRAPH ?g {{ ?g <{DIGEST.value}> ?d }} }}")
-        return {r["g"].value: r["d"].value for r in rows}
+        return self._about(graphs, DIGEST)
 
     def identifiers(self, graphs: list[str]) -> dict[str, str]:
         """The id (schema:identifier) each of these article graphs is stored with, for those stored with one."""
+        return self._about(graphs, IDENTIFIER)
+
+    def _about(self, graphs: list[str], predicate: ox.NamedNode) -> dict[str, str]:
+        """The value each of these graphs states about itself with `predicate`, in one request."""
         if not graphs:
             return {}
         values = " ".join(f"<{g}>" for g in graphs)
-        pattern = f"GRAPH ?g {{ ?g <{IDENTIFIER.value}> ?i }}"
-        rows = self._select(f"SELECT ?g ?i WHERE {{ VALUES ?g {{ {values} }} {pattern} }}")
-        return {r["g"].value: r["i"].value for r in rows}
+        pattern = f"GRAPH ?g {{ ?g <{predicate.value}> ?v }}"
+        rows = self._select(f"SELECT ?g ?v WHERE {{ VALUES ?g {{ {values} }} {pattern} }}")
+        return {r["g"].value: r["v"].value for r in rows}
 
     def graphs(self) -> Iterator[str]:
         for row in self._select("SELECT DISTINCT ?g WHERE { GRAPH ?g { } }"):
