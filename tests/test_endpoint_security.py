@@ -438,3 +438,24 @@ def test_full_disk_is_reported_and_writes_work_again_once_space_is_back(small_di
         assert json.loads(body)["results"]["bindings"][0]["n"]["value"] == "4000"
     finally:
         srv.stop()
+
+
+
+def test_a_client_cannot_retire_a_worker_by_naming_memory(tmp_path: Path) -> None:
+    # A worker is replaced after a memory failure; that is decided on the failure, not on the error's text, which
+    # quotes the query: a bad query saying "memory" must not cost the server a process start each time.
+    import pyoxigraph as ox
+
+    from kgbuild.endpoint_pool import _Worker
+
+    ox.Store(str(tmp_path / "store")).flush()
+    worker = _Worker()
+    try:
+        for sparql in ("SELECT * WHERE { ?s ?p ?o } memory", "SELECT (<urn:memory>(1) AS ?x) {}"):
+            worker.conn.send(("query", 1, str(tmp_path / "store"), sparql, None, None, "json", None, 10, {}))
+            reply = worker.conn.recv()
+            assert reply[0] == "error" and "memory" in reply[2], reply
+            with pytest.raises(subprocess.TimeoutExpired):  # still running: it did not retire
+                worker.proc.wait(0.5)
+    finally:
+        worker.kill()

@@ -106,9 +106,16 @@ _OFFLINE = False  # this process runs in a network namespace of its own (set by 
 RETIRE = "retire"  # appended to a reply after which the process ends: the server replaces it
 
 
-def _retiring(reply: tuple) -> bool:
-    """After a memory failure the heap may stay fragmented near the limit: a fresh process answers the next job."""
-    return reply[0] == "error" and (reply[1] == 413 or "memory" in str(reply[2]))
+def _out_of_memory(status: int, message: str) -> tuple:
+    """An error after a memory failure, marked to retire the process: its heap may stay fragmented near the limit,
+    so a fresh process answers the next job. Decided on the failure, never on the message (which may quote the
+    client's query)."""
+    return ("error", status, message, RETIRE)
+
+
+def _refusal(exc: Exception) -> tuple:
+    status = exc.status  # the policy's Refused: 413 when reading the text ran out of memory
+    return _out_of_memory(status, str(exc)) if status == 413 else ("error", status, str(exc))
 
 
 DEFAULT_OPTIONS = {"allowed_hosts": (), "base": None, "max_bytes": 512 * 1024 * 1024}
@@ -124,11 +131,11 @@ def _no_paths(message: str) -> str:
     return _PATH.sub("<file>", message)
 
 
-def _graphs(iris: list[str]) -> list[ox.NamedNode]:
+def _graphs(iris: list[str], params: str = "default-graph-uri or named-graph-uri") -> list[ox.NamedNode]:
     try:
         return [ox.NamedNode(g) for g in iris]
     except ValueError as exc:
-        raise ValueError(f"not an IRI in default-graph-uri or named-graph-uri: {exc}") from None
+        raise ValueError(f"not an IRI in {params}: {exc}") from None
 
 
 def run_query(store: ox.Store, sparql: str, default: list[str] | None, named: list[str] | None,
@@ -144,7 +151,7 @@ def run_query(store: ox.Store, sparql: str, default: list[str] | None, named: li
             return ("error", 400, _oxigraph_syntax_error(sparql, options["base"])
                     or f"this endpoint could not check the query before running it, so it does not run it{hint}: "
                        f"{str(exc).removeprefix('malformed query: ')}")
-        return ("error", exc.status, str(exc))
+        return _refusal(exc)
     # The union of all graphs is the default graph only when neither the request nor the query names a dataset.
     kwargs: dict[str, object] = {"use_default_graph_as_union": options.get("union", True) and not default
                                  and not named and not checked.names_dataset}
@@ -169,7 +176,8 @@ def run_query(store: ox.Store, sparql: str, default: list[str] | None, named: li
         return ("error", 500, f"the answer is larger than this server's response limit ({options['max_bytes']} bytes, "
                               "kgbuild serve --max-response-bytes): ask for less, e.g. with LIMIT")
     except MemoryError:
-        return ("error", 500, "the query needs more memory than this server allows (kgbuild serve --max-query-memory)")
+        return _out_of_memory(500, "the query needs more memory than this server allows "
+                                   "(kgbuild serve --max-query-memory)")
 
 
 def _oxigraph_syntax_error(sparql: str, base: str | None) -> str | None:
@@ -241,7 +249,7 @@ def run_update(store: ox.Store, sparql: str, options: dict, offline: bool = Fals
     if offline and not options["allowed_hosts"] and not (using or using_named) and len(sparql) > PARSED_UPDATE_BYTES:
         return _write(store, sparql, options["base"])
     try:
-        _graphs(using + using_named)
+        _graphs(using + using_named, "using-graph-uri or using-named-graph-uri")
         checked = check(sparql, update=True, allowed_hosts=options["allowed_hosts"], base=options["base"])
         if using or using_named:
             if checked.names_dataset:
@@ -250,9 +258,9 @@ def run_update(store: ox.Store, sparql: str, options: dict, offline: bool = Fals
             sparql = with_using(sparql, using, using_named)
             check(sparql, update=True, allowed_hosts=options["allowed_hosts"], base=options["base"])
     except Refused as exc:
-        return ("error", exc.status, str(exc))
+        return _refusal(exc)
     except ValueError as exc:
-        return ("error", 400, str(exc).replace("default-graph-uri or named-graph-uri", "using-graph-uri"))
+        return ("error", 400, str(exc))
     return _write(store, sparql, options["base"])
 
 
@@ -271,7 +279,7 @@ def _write(store: ox.Store, sparql: str, base: str | None = None) -> tuple:
             return ("error", 507, f"update failed, nothing was written: {message}")
         return ("error", 500, f"update failed, nothing was written: {message}")
     except MemoryError:
-        return ("error", 500, "the update needs more memory than this server allows (--max-query-memory)")
+        return _out_of_memory(500, "the update needs more memory than this server allows (--max-query-memory)")
     return ("ok", "update", None, None, 0, False)
 
 
@@ -363,12 +371,14 @@ def main(fd: int, max_memory: int = 0, store_path: str | None = None, offline: b
                 reply = ("ok", "count", None, None, len(store), False)
             else:
                 reply = run_query(store, *job[3:])
+        except MemoryError:
+            reply = _out_of_memory(500, "the query needs more memory than this server allows "
+                                        "(kgbuild serve --max-query-memory)")
         except Exception as exc:  # noqa: BLE001 - report, never die on one bad job
             reply = ("error", 500, f"{type(exc).__name__}: {_no_paths(str(exc))}")
-        if _retiring(reply):
-            conn.send((*reply, RETIRE))
-            return
         conn.send(reply)
+        if reply[-1] == RETIRE:
+            return
 
 
 if __name__ == "__main__":  # FD MAX_MEMORY STORE|- offline|online
