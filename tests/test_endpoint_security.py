@@ -76,6 +76,7 @@ def server(tmp_path_factory: pytest.TempPathFactory):
                          base_url=f"http://kg.example:{port}/")
     proc.base = f"http://127.0.0.1:{port}"
     proc.port = port
+    proc.log_path = root / "server.log"
     yield proc
     proc.stop()
 
@@ -116,7 +117,7 @@ def test_disguised_service_and_load_reach_no_other_host(server, tmp_path: Path) 
         f"CONSTRUCT {{ ?a ?b ?c }} WHERE {{ SERVICE <{url}> {{ ?a ?b ?c }} }}",
     ]
     updates = [
-        f"LOAD <{url}>", f"LOAD SILENT <{url}> INTO GRAPH <{KGR}g>", f"load\r<{url}>",
+        f"LOAD <{url}>", f"load\r<{url}>", f"LOAD SILENT <{url}> ; LOAD <{url}>",
         f"CLEAR SILENT GRAPH <{KGR}g> ; # \r LOAD <{url}>",
         f"INSERT {{ ?a ?b ?c }} WHERE {{ SERVICE SILENT <{url}> {{ ?a ?b ?c }} }}",
     ]
@@ -147,6 +148,34 @@ def test_disguised_service_and_load_reach_no_other_host(server, tmp_path: Path) 
         assert listener.connections == 0
     finally:
         listener.close()
+
+
+def test_load_silent_of_a_host_not_allowed_succeeds_and_fetches_nothing(server) -> None:
+    # SPARQL 1.1 Update 3.1.4: SILENT makes a failed LOAD a success. Here it fails by policy, before any request.
+    listener = Listener()
+    url = f"http://127.0.0.1:{listener.port}/data.ttl"
+    graph = f"{KGR}loaded-silently"
+    try:
+        for text in (f"LOAD SILENT <{url}>", f"LOAD SILENT <{url}> INTO GRAPH <{graph}>",
+                     f"PREFIX e: <http://127.0.0.1:{listener.port}/> LOAD SILENT e:data.ttl ; "
+                     f"LOAD SILENT <file:///etc/hostname> INTO GRAPH <{graph}>"):
+            status, _, body = _update(server, text)
+            assert status == 204, (text, status, body)
+        status, _, body = _update(server, f"LOAD <{url}>")  # without SILENT: refused, as before
+        assert status == 403 and b"LOAD is not allowed" in body, body
+        # With other operations, the update runs in the writer, which can reach no host, as one transaction.
+        status, _, body = _update(server, f"INSERT DATA {{ GRAPH <{graph}> {{ <{KGR}x> <{KG}n> 1 }} }} ; "
+                                          f"LOAD SILENT <{url}> INTO GRAPH <{graph}>")
+        offline = b"cannot be put offline" not in server.log_path.read_bytes()
+        assert status == (204 if offline else 403), body
+        status, _, body = _sparql(server, f"SELECT (COUNT(*) AS ?n) {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}",
+                                  Accept="application/sparql-results+json")
+        assert json.loads(body)["results"]["bindings"][0]["n"]["value"] == ("1" if offline else "0")
+        time.sleep(0.3)  # a connection would have been accepted by now
+        assert listener.connections == 0
+    finally:
+        listener.close()
+        _update(server, f"DROP SILENT GRAPH <{graph}>")
 
 
 def test_language_tagged_at_service_literal_is_data(server) -> None:

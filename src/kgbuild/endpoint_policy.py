@@ -1,6 +1,7 @@
 """Which queries and updates may run, decided on the parsed request, never on its text.
 
-`SERVICE` and `LOAD` make the engine fetch IRIs from other hosts, so they are refused unless their host is allowed.
+`SERVICE` and `LOAD` make the engine fetch IRIs from other hosts, so they are refused unless their host is allowed;
+`LOAD SILENT` of any other IRI is let through marked (`Checked.silent_loads`): it must succeed without fetching.
 The request is parsed with rdflib's SPARQL parser and the parse tree walked for every `SERVICE` (in subqueries,
 OPTIONAL, UNION, EXISTS, ...) and `LOAD`. Oxigraph then runs the same text, so the two parsers must see the same
 tokens. Two differences are removed: SPARQL ends a comment at a carriage return as well as at a line feed, rdflib's
@@ -38,6 +39,10 @@ class Checked:
     """What the policy learnt from the parse."""
 
     names_dataset: bool  # FROM / FROM NAMED in a query, USING / USING NAMED / WITH in an update
+    # LOAD SILENT of an IRI this server may not fetch: SPARQL 1.1 Update says SILENT makes a failed LOAD a success,
+    # so it is not refused; the caller runs it where it can fetch nothing, or not at all (see endpoint_worker).
+    silent_loads: int = 0
+    operations: int = 0  # the operations of an update
 
 
 def _walk(node: object) -> Iterator[object]:
@@ -121,6 +126,7 @@ def _check(text: str, update: bool, allowed_hosts: tuple[str, ...], base: str | 
         elif kind in ("DatasetClause", "UsingClause") or (kind == "Modify" and _field(node, "withClause") is not None):
             names_dataset = True
     # A second pass, so that a PREFIX declared anywhere in the prologue is known (rdflib's order is not the text's).
+    silent_loads = 0
     for node in _walk(tree):
         kind = _name(node)
         if kind not in ("ServiceGraphPattern", "Load"):
@@ -128,14 +134,19 @@ def _check(text: str, update: bool, allowed_hosts: tuple[str, ...], base: str | 
         keyword = "SERVICE" if kind == "ServiceGraphPattern" else "LOAD"
         iri = _resolve(_field(node, "term") if kind == "ServiceGraphPattern" else _field(node, "iri"), prefixes, base)
         parts = urlsplit(iri) if iri else None
-        if not allowed:
+        if parts is not None and parts.scheme in ("http", "https") and (parts.hostname or "").lower() in allowed:
+            continue
+        if kind == "Load" and _field(node, "silent"):
+            silent_loads += 1
+        elif not allowed:
             raise Refused(403, f"{keyword} is not allowed on this endpoint: it would make the server fetch "
                                f"{f'<{iri}>' if iri else 'a remote IRI'} (start it with --allow-service-host HOST)")
-        if parts is None or parts.scheme not in ("http", "https") or (parts.hostname or "").lower() not in allowed:
+        else:
             what_iri = f"<{iri}>" if iri else "a variable or an unknown IRI"
             raise Refused(403, f"{keyword} of {what_iri} is not allowed on this endpoint "
                                f"(allowed hosts: {', '.join(sorted(allowed))})")
-    return Checked(names_dataset)
+    operations = len(_field(tree, "request") or []) if update else 0
+    return Checked(names_dataset, silent_loads, operations)
 
 
 # Strings, comments (ended by CR or LF) and IRIs, so that braces and keywords inside them are skipped.

@@ -118,6 +118,7 @@ def _refusal(exc: Exception) -> tuple:
     return _out_of_memory(status, str(exc)) if status == 413 else ("error", status, str(exc))
 
 
+UPDATED = ("ok", "update", None, None, 0, False)
 DEFAULT_OPTIONS = {"allowed_hosts": (), "base": None, "max_bytes": 512 * 1024 * 1024}
 _PATH = re.compile(r"(?<![\w:/.<-])(?:/[^\s/:'\"()<>]+)+/?")  # a path, not the path part of an IRI in the message
 
@@ -261,6 +262,13 @@ def run_update(store: ox.Store, sparql: str, options: dict, offline: bool = Fals
         return _refusal(exc)
     except ValueError as exc:
         return ("error", 400, str(exc))
+    if checked.silent_loads:  # LOAD SILENT of IRIs this server may not fetch: a success that fetches nothing
+        if checked.silent_loads == checked.operations:
+            return UPDATED  # nothing else to do
+        if not offline:
+            return ("error", 403, "LOAD SILENT of an IRI this server may not fetch, with other operations: this server "
+                                  "can run it only without them (send the LOAD SILENT on its own)")
+        # Offline, the LOAD cannot reach any host; its failure is a success, as SILENT says.
     return _write(store, sparql, options["base"])
 
 
@@ -280,7 +288,7 @@ def _write(store: ox.Store, sparql: str, base: str | None = None) -> tuple:
         return ("error", 500, f"update failed, nothing was written: {message}")
     except MemoryError:
         return _out_of_memory(500, "the update needs more memory than this server allows (--max-query-memory)")
-    return ("ok", "update", None, None, 0, False)
+    return UPDATED
 
 
 def _go_offline() -> bool:
