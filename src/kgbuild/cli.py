@@ -11,12 +11,12 @@ import threading
 import traceback
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import IO, TYPE_CHECKING, Any
 
 import click
 
 from . import __version__, cli_distributed, cli_link
-from .cli_options import mappings_option, ontology_option
+from .cli_options import mappings_option, ontology_option, store_option, token_option
 from .pipeline import DEFAULT_BUDGET
 from .reader import DEFAULT_MAX_CHARS, DEFAULT_MAX_DECOMPRESSED
 from .report import RejectionReport
@@ -35,7 +35,7 @@ class Failure(click.ClickException):
 
     exit_code = 1
 
-    def show(self, file=None) -> None:  # noqa: ANN001 - click's signature
+    def show(self, file: IO[Any] | None = None) -> None:
         click.echo(f"kgbuild: error: {self.message}", err=True)
 
 
@@ -52,14 +52,6 @@ def main(verbose: bool) -> None:
     """Build a knowledge graph of states, officials, meetings and agreements from news articles."""
 
 
-store_option = click.option("--store", "store_path", default=None, metavar="S",
-                            help="Store folder (default ./kgbuild-store or $KGBUILD_STORE), or the http(s):// URL of "
-                                 "a SPARQL 1.1 server (kgbuild serve, Oxigraph, Fuseki, GraphDB, QLever).")
-# One token variable on both sides: the client sends $KGBUILD_TOKEN and the server accepts it;
-# $KGBUILD_UPDATE_TOKEN (the server's older name) is read too, on both sides.
-TOKEN_ENV = ["KGBUILD_TOKEN", "KGBUILD_UPDATE_TOKEN"]
-token_option = click.option("--token", envvar=TOKEN_ENV, default=None, metavar="T",
-                            help="Bearer token sent to a remote --store (or $KGBUILD_TOKEN).")
 jobs_option = click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
                            help="Worker processes (default: the number of cores).")
 time_budget_option = click.option(
@@ -69,12 +61,10 @@ inputs_argument = click.argument("inputs", nargs=-1, required=True,
                                  type=click.Path(exists=True, allow_dash=True, path_type=str))
 
 
-
-
 @main.command()
 @inputs_argument
 @store_option
-@token_option
+@token_option()
 @jobs_option
 @click.option("--report", "report_path", type=click.Path(dir_okay=False), default=None,
               help="Where to write the rejected articles and their reasons (default: <store>/rejected.jsonl).")
@@ -104,23 +94,19 @@ def build(ctx: click.Context, inputs: tuple[str, ...], store_path: str | None, t
     interrupt = _Interrupt()
     report = RejectionReport(_report_path(location, report_path))
     try:
-        with interrupt:
+        with interrupt, report:  # a report not committed by the end of the block (an error) is discarded
             summary = _run_build(run_build, list(inputs), location, token, jobs or default_jobs(), max_chars,
                                  interrupt, report, {"budget": time_budget, "max_decompressed": max_decompressed})
             _commit_report(report)
     except (StoreError, ConfigError, OSError) as exc:
-        report.discard()
         _fail(ctx, _disk_error(exc))
     except KeyboardInterrupt:  # the build flushed what it had committed
-        report.discard()
         click.echo("kgbuild: interrupted; every article stored so far is complete (run the build again to finish)",
                    err=True)
         _exit_now(130)
     except click.ClickException:
-        report.discard()
         raise
     except Exception as exc:  # noqa: BLE001 - a bug: one line, the traceback with --verbose
-        report.discard()
         _fail(ctx, Exception(f"internal error: {type(exc).__name__}: {exc} (run with --verbose for details)"))
     click.echo(summary.line())
     if summary.slow_validations:
@@ -275,7 +261,7 @@ def validate(ctx: click.Context, inputs: tuple[str, ...], jobs: int | None, time
 @main.command()
 @click.argument("query")
 @store_option
-@token_option
+@token_option()
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default=None,
               help="SELECT and ASK: table (default), json, xml, csv, tsv; CONSTRUCT and DESCRIBE: ntriples (default), "
                    "turtle, rdfxml, jsonld, n3, nquads, trig.")
@@ -306,7 +292,7 @@ def query(ctx: click.Context, query: str, store_path: str | None, token: str | N
 
 @main.command()
 @store_option
-@token_option
+@token_option()
 @click.option("--format", "fmt", type=click.Choice(list(EXPORT_FORMATS)), default="turtle")
 @click.option("--graph", default=None, metavar="IRI", help="Export one article's graph only.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), default=None)
@@ -332,8 +318,7 @@ def export(ctx: click.Context, store_path: str | None, token: str | None, fmt: s
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, type=int, show_default=True)
 @click.option("--timeout", default=30.0, type=float, show_default=True, help="Per-query timeout in seconds.")
-@click.option("--token", envvar=TOKEN_ENV, default=None,
-              help="Bearer token that allows updates (or $KGBUILD_TOKEN); without it the store is read-only.")
+@token_option(help="Bearer token that allows updates (or $KGBUILD_TOKEN); without it the store is read-only.")
 @click.option("--max-rows", default=None, type=int, help="Cap on result rows of a query (default 100000).")
 @click.option("--allow-service-host", "service_hosts", multiple=True, metavar="HOST",
               help="Allow SERVICE and LOAD of IRIs on this host (repeatable), e.g. query.wikidata.org.")

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from .cli_options import mappings_option, ontology_option
+from .cli_options import mappings_option, ontology_option, store_option, token_option
 from .distributed import DEFAULT_PARTITION_SIZE, REJECTED, ShardSummary, extract_to_shards, load_shards
 from .resources import ontology_files
 from .store import StoreError, default_location, open_store
@@ -51,9 +51,8 @@ def shard(inputs: tuple[str, ...], out_dir: str, scheduler: str | None, workers:
 
 @click.command("load")
 @click.argument("shards", nargs=-1, required=True, type=click.Path(exists=True))
-@click.option("--store", "store_path", default=None, metavar="S", help="Store folder or http(s):// URL.")
-@click.option("--token", envvar=["KGBUILD_TOKEN", "KGBUILD_UPDATE_TOKEN"], default=None, metavar="T",
-              help="Bearer token for a remote store.")
+@store_option
+@token_option()
 @ontology_option
 def load(shards: tuple[str, ...], store_path: str | None, token: str | None) -> None:
     """Load N-Quads SHARDS (files or folders of part-*.nq) made by `kgbuild shard` into the store."""

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import click
 
+from .cli_options import store_option, token_option
 from .link import (
     DEFAULT_API,
     LINKS_GRAPH,
@@ -23,20 +24,14 @@ from .store import StoreError, default_location, open_store
 
 
 # -- commands ----------------------------------------------------------------------------------------------------
-def _store_options(f):  # noqa: ANN001, ANN202 - click decorator
-    f = click.option("--token", envvar=["KGBUILD_TOKEN", "KGBUILD_UPDATE_TOKEN"], default=None, metavar="T",
-                     help="Bearer token sent to a remote --store (or $KGBUILD_TOKEN).")(f)
-    return click.option("--store", "store_path", default=None, metavar="S",
-                        help="Store folder (default ./kgbuild-store or $KGBUILD_STORE) or http(s):// URL.")(f)
-
-
 def _error(message: str, code: int = 1) -> None:
     click.echo(f"kgbuild: error: {message}", err=True)
     sys.exit(code)
 
 
 @click.command()
-@_store_options
+@store_option
+@token_option()
 @click.option("--online", is_flag=True, help="Ask the Wikidata API about the entities the gazetteers left unlinked.")
 @click.option("--api", default=DEFAULT_API, show_default=True, metavar="URL", help="MediaWiki API endpoint.")
 @click.option("--cache", "cache_path", type=click.Path(dir_okay=False), default=None,
@@ -90,7 +85,8 @@ def _link(store: object, location: str, remote: bool, online: bool, api: str, ca
 
 
 @click.command()
-@_store_options
+@store_option
+@token_option()
 @click.option("--limit", type=int, default=20, show_default=True, help="How many unlinked entities to list (0: all).")
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table")
 def stats(store_path: str | None, token: str | None, limit: int, fmt: str) -> None:

@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TypeVar
+
 import click
+
+from .graphs import TOKEN_ENV
+
+F = TypeVar("F", bound=Callable[..., object])
 
 
 def _use_folders(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
@@ -22,3 +29,13 @@ ontology_option = click.option(
     "--ontology", type=click.Path(exists=True, file_okay=False), default=None, metavar="DIR", expose_value=False,
     callback=_use_folders, is_eager=True,
     help="Vocabulary and SHACL shapes (kgbuild.ttl, shapes.ttl) from this folder (or $KGBUILD_ONTOLOGY).")
+
+store_option = click.option(
+    "--store", "store_path", default=None, metavar="S",
+    help="Store folder (default ./kgbuild-store or $KGBUILD_STORE), or the http(s):// URL of a SPARQL 1.1 server "
+         "(kgbuild serve, Oxigraph, Fuseki, GraphDB, QLever).")
+
+
+def token_option(help: str = "Bearer token sent to a remote --store (or $KGBUILD_TOKEN).") -> Callable[[F], F]:
+    """--token, or the environment's token (TOKEN_ENV): what a client sends to a remote store, what `serve` accepts."""
+    return click.option("--token", envvar=list(TOKEN_ENV), default=None, metavar="T", help=help)

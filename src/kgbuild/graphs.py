@@ -91,10 +91,14 @@ def replace_update(graphs: list[ArticleGraph]) -> str:
     return " ;\n".join(parts)
 
 
+# One token variable on both sides: the client sends $KGBUILD_TOKEN and the server accepts it; $KGBUILD_UPDATE_TOKEN
+# (the server's older name) is read too, on both sides.
+TOKEN_ENV = ("KGBUILD_TOKEN", "KGBUILD_UPDATE_TOKEN")
+
+
 def env_token() -> str | None:
-    """The bearer token from the environment: $KGBUILD_TOKEN, or its alias $KGBUILD_UPDATE_TOKEN (the server's
-    older name), the same on the client and the server side."""
-    return os.environ.get("KGBUILD_TOKEN") or os.environ.get("KGBUILD_UPDATE_TOKEN") or None
+    """The bearer token from the environment: the first of TOKEN_ENV that is set and not empty."""
+    return next((os.environ[name] for name in TOKEN_ENV if os.environ.get(name)), None)
 
 
 def default_location() -> str:

@@ -21,7 +21,8 @@ _string = json.encoder.encode_basestring_ascii  # what json.dumps uses for a str
 
 class RejectionReport:
     """Append rejections with `add`; `commit` moves the file into place, `discard` removes it. No rejection, no
-    file (and an older report at the destination is left as it is)."""
+    file (and an older report at the destination is left as it is). Used as a context manager, a report not
+    committed when the block ends (an error, an interrupt) is discarded."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
@@ -48,6 +49,12 @@ class RejectionReport:
             _unlink(self.partial)
             raise
         return self.path
+
+    def __enter__(self) -> RejectionReport:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.discard()
 
     def discard(self) -> None:
         if self._fh is not None:
