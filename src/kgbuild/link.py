@@ -31,7 +31,7 @@ import unicodedata
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from importlib.metadata import version
 from pathlib import Path
@@ -370,8 +370,10 @@ class LinkResult:
     requests: int
 
 
-def reconcile(entities: list[Entity], client: WikidataClient, *, echo=None) -> LinkResult:  # noqa: ANN001
-    """Search every entity's names, fetch all their candidates at once (50 to a request), then choose."""
+def reconcile(entities: list[Entity], client: WikidataClient, *,
+              echo: Callable[[str], object] | None = None) -> LinkResult:
+    """Search every entity's names, fetch all their candidates at once (50 to a request), then choose; `echo` is
+    given a line on each entity's outcome."""
     candidates: dict[str, list[str]] = {}
     for e in entities:
         ids: list[str] = []

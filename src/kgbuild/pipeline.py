@@ -13,11 +13,16 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache, partial
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from . import workers
 from .graphs import id_collision
 from .records import Article, Facts, InputError, Skipped
 from .store import ArticleGraph
+
+if TYPE_CHECKING:
+    from .remote import RemoteStore
+    from .store import Store
 
 
 @dataclass(frozen=True)
@@ -137,9 +142,7 @@ def process(article: Article, *, validate: bool = True) -> Outcome:
                        warnings=article.warnings)
 
 
-def _process_item(item: Article | InputError | Outcome) -> Outcome:
-    if isinstance(item, Outcome):
-        return item
+def _process_item(item: Article | InputError) -> Outcome:
     if isinstance(item, Skipped):  # not an article: a warning, neither read nor rejected
         return Outcome(item.source, warnings=(f"{item.source}: {item.reason}",))
     if isinstance(item, InputError):
@@ -147,7 +150,7 @@ def _process_item(item: Article | InputError | Outcome) -> Outcome:
     return process(item)
 
 
-def _local(item: Article | InputError | Outcome) -> Outcome | None:
+def _local(item: Article | InputError) -> Outcome | None:
     """The outcome of an item that needs no worker (a rejection by the reader), else None."""
     return None if isinstance(item, Article) else _process_item(item)
 
@@ -192,8 +195,7 @@ def outcomes(items: Iterable[Article | InputError], jobs: int = 1, *, budget: fl
                           ahead=AHEAD * max(jobs, 1))
     for item, result in results:
         if isinstance(result, workers.Overrun):
-            source = item.source if isinstance(item, (Article, InputError, Outcome)) else str(item)
-            result = Outcome(source, error=str(result), warnings=getattr(item, "warnings", ()))
+            result = Outcome(item.source, error=str(result), warnings=getattr(item, "warnings", ()))
         yield result
 
 
@@ -215,7 +217,7 @@ def default_jobs() -> int:
 FLUSH_EVERY = 2000  # articles written between two flushes of the store to disk
 
 
-def build(items: Iterable[Article | InputError], store, *, jobs: int = 1, batch_size: int = 200,
+def build(items: Iterable[Article | InputError], store: Store | RemoteStore, *, jobs: int = 1, batch_size: int = 200,
           on_outcome: Callable[[Outcome], None] | None = None,
           stop: Callable[[], bool] | None = None, budget: float | None = None,
           keep_rejections: bool = True) -> Summary:
@@ -252,7 +254,7 @@ def build(items: Iterable[Article | InputError], store, *, jobs: int = 1, batch_
 class _Writer:
     """The outcomes' graphs, counted and written to the store in batches (one transaction each)."""
 
-    def __init__(self, store, summary: Summary, batch_size: int, keep_rejections: bool) -> None:  # noqa: ANN001
+    def __init__(self, store: Store | RemoteStore, summary: Summary, batch_size: int, keep_rejections: bool) -> None:
         self.store, self.summary, self.batch_size, self.keep_rejections = store, summary, batch_size, keep_rejections
         self.batch: dict[str, ArticleGraph] = {}
         self.ids: dict[str, tuple[str | None, str]] = {}  # IRI -> the id and source of the graph in the batch

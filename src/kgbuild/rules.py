@@ -12,6 +12,7 @@ import dataclasses
 import datetime as dt
 import re
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -507,7 +508,7 @@ class RuleSet:
 
 
 # -- slot filling helpers ---------------------------------------------------------------------------
-def _ordered_unique(items) -> list:
+def _ordered_unique(items: Iterable[str | None]) -> list[str]:
     return list(dict.fromkeys(i for i in items if i))
 
 
@@ -675,7 +676,7 @@ def _has_cue(words: list[str], cues: list[tuple[str, ...]]) -> bool:
 
 
 # -- merging: the same event mentioned several times is one fact ------------------------------------
-def _compatible(a, b) -> bool:
+def _compatible(a: object, b: object) -> bool:
     return a is None or b is None or a == b
 
 

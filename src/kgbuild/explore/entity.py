@@ -4,6 +4,7 @@ in (newest first, bounded), a state's officials and their positions, the article
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 
 from ..vocab import KG, OWL, SKOS, WD
 from .display import KINDS, LABEL, TYPE, Ref, article_url, kind_of, local_name, wikidata_url
@@ -77,7 +78,7 @@ def _timeline(iri: str, rows: list[dict], total_rows: list[dict]) -> tuple[list[
     return list(facts.values()), max(int(total_rows[0]["n"]) if total_rows else 0, len(facts))
 
 
-def _timeline_refs(items: list[dict], ref) -> None:
+def _timeline_refs(items: list[dict], ref: Callable[..., Ref]) -> None:
     """Turn each item's (role, entity IRI) pairs into (Ref, roles) once the labels are known."""
     for item in items:
         item["roles"] = sorted(item["roles"])
@@ -89,7 +90,7 @@ def _timeline_refs(items: list[dict], ref) -> None:
                                 key=lambda x: (bool(x[1]), x[0].label))
 
 
-def _officials(rows: list[dict], ref) -> list[dict]:
+def _officials(rows: list[dict], ref: Callable[..., Ref]) -> list[dict]:
     people: dict[str, dict] = {}
     for r in rows:
         person = people.setdefault(r["p"], {"ref": ref(r["p"], "person"), "positions": [], "articles": 0})

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -10,9 +9,8 @@ from lxml import etree
 
 from .articles import Result, make_article
 from .dates import dateline_in, parse_date
-from .normalise import collapse
+from .normalise import collapse, replace_surrogates
 
-_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 _SKIP_TAGS = {"script", "style", "nav", "header", "footer", "aside", "noscript", "template", "head", "title", "form",
               "button", "select", "svg", "iframe", "figcaption", "object"}
 _BLOCK_TAGS = {"p", "div", "section", "article", "main", "h1", "h2", "h3", "h4", "h5", "h6", "li", "ul", "ol", "dl",
@@ -145,7 +143,7 @@ def _parse(text: str, target: _HTMLText) -> None:
     # no_network: never fetch a DTD; huge_tree: deep nesting is not an error (memory is bounded by the input).
     lx = etree.HTMLParser(target=target, no_network=True, huge_tree=True, remove_comments=True, remove_pis=True)
     try:
-        lx.feed(_LONE_SURROGATE.sub("\ufffd", text))  # libxml2 takes UTF-8, which cannot hold them
+        lx.feed(replace_surrogates(text))
         lx.close()
     except etree.ParserError:  # nothing parseable at all ("<"): no text, the article is rejected below
         target.close()

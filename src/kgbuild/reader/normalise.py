@@ -31,10 +31,15 @@ def strip_controls(text: str) -> tuple[str, int]:
     return _NOT_XML.sub(replace, text), count
 
 
+def replace_surrogates(text: str) -> str:
+    """Lone surrogates (only possible from a JSON "\\ud800" escape) as U+FFFD: UTF-8, which everything downstream
+    writes (and libxml2 reads), cannot hold them."""
+    return _LONE_SURROGATE.sub("\ufffd", text)
+
+
 def clean_lines(text: str) -> str:
     """Line-level clean-up that keeps the line structure (used before page splitting)."""
-    # A lone surrogate (only possible from a JSON "\\ud800" escape) cannot be written as UTF-8 anywhere downstream.
-    text = unicodedata.normalize("NFC", _LONE_SURROGATE.sub("\ufffd", text))
+    text = unicodedata.normalize("NFC", replace_surrogates(text))
     text = text.replace("\r\n", "\n").replace("\r", "\n").translate(_NBSP)
     # Line by line: the regular expression `[^\S\n]+$` tried every start in a run of spaces that does not end its
     # line, quadratic in the run (31 s for 80,000 spaces)
@@ -51,5 +56,5 @@ def normalise_text(text: str) -> str:
 
 
 def collapse(text: str) -> str:
-    return _WS.sub(" ", unicodedata.normalize("NFC", _LONE_SURROGATE.sub("\ufffd", text))).strip()
+    return _WS.sub(" ", unicodedata.normalize("NFC", replace_surrogates(text))).strip()
 
