@@ -109,3 +109,46 @@ def test_a_named_declaration_agreed_is_a_treaty_not_an_echo() -> None:
     f = facts("Spain and Portugal held talks in Madrid. "
               "The leaders welcomed the agreement of the Lisbon Declaration, a new approach to energy.")
     assert [(a.kind, sorted(a.parties)) for a in f.agreements] == [("treaty", ["es", "pt"])]
+
+
+def wire(text: str, day: dt.date, dateline: str | None = None):
+    headline = "A WIRE HEADLINE FOR THE TEST"
+    return extract(Article(key="w", headline=headline, text=f"{headline}\n\n{text}", published=day,
+                           dateline=dateline))
+
+
+def test_a_title_and_surname_take_their_state_from_the_office_holder_table() -> None:
+    # Datelined Tokyo, a bare "President Reagan" is not Japan's: the table has him as the United States' president
+    # that day. A surname the table does not know still falls back to the dateline's state.
+    f = wire("Prime Minister Ken Sato will discuss trade with President Reagan and with Finance Minister Aoki.",
+             dt.date(1987, 3, 2), dateline="TOKYO")
+    got = {o.name: o.state for o in f.annotated.officials}
+    assert got["Reagan"] == "us"
+    assert got["Ken Sato"] == "jp" and got["Aoki"] == "jp"
+
+
+def test_a_visit_starting_on_a_day_without_a_year_is_the_coming_one() -> None:
+    f = wire("Prime Minister Ken Sato of Japan told his party to prepare a package in time for his visit to "
+             "Washington starting on April 29.", dt.date(1987, 3, 26))
+    assert [(m.kind, m.status, m.date) for m in f.meetings] == [("visit", "planned", dt.date(1987, 4, 29))]
+
+
+def test_a_city_naming_an_agreement_is_not_a_party() -> None:
+    f = facts("Chile and Ecuador signed the Lima border protocol on Monday.")
+    assert [(a.kind, set(a.parties)) for a in f.agreements] == [("treaty", {"cl", "ec"})]
+    f = facts("Chile signed the protocol with Bern on Monday.")  # a capital standing for its government is a side
+    assert [set(a.parties) for a in f.agreements] == [{"cl", "ch"}]
+
+
+def test_an_earlier_accord_named_in_passing_is_background() -> None:
+    f = facts("Chile will boost demand as pledged under last month's currency accord signed with Peru.")
+    assert f.agreements == []
+    f = facts("Chile signed a currency accord with Peru on Monday.")
+    assert [set(a.parties) for a in f.agreements] == [{"cl", "pe"}]
+
+
+def test_who_is_briefed_on_a_visit_takes_no_part_in_it() -> None:
+    f = facts("Chilean President Ana Soto briefed Peruvian Foreign Minister Luis Rojas on her visit to Brazil.")
+    assert [(m.kind, set(m.states)) for m in f.meetings] == [("visit", {"cl", "br"})]
+    f = facts("Chilean President Ana Soto held talks with Peruvian Foreign Minister Luis Rojas on trade.")
+    assert [set(m.states) for m in f.meetings] == [{"cl", "pe"}]

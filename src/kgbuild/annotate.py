@@ -465,7 +465,7 @@ class Annotator:
             if not title:
                 continue
             if not state:
-                holder = self._holder_by_name(name, article.reference_date)
+                holder = self._holder_by_name(name, article.reference_date, title)
                 state = holder.state if holder else None
             if rule.get("state_from") == "previous" and previous and not state:
                 if rule.get("adjacent") and self._counterparts(previous["title"], title):
@@ -619,10 +619,12 @@ class Annotator:
             self._by_state = by_state
         return self._by_state
 
-    def _holder_by_name(self, name: str, day: dt.date | None = None) -> gaz.HolderEntry | None:
+    def _holder_by_name(self, name: str, day: dt.date | None = None,
+                        title: str | None = None) -> gaz.HolderEntry | None:
         # The term of the one state whose office a person of this name holds on the article's day (the table's
-        # name matching: accents, honorifics, "Hillary Rodham Clinton"); None when no state or several.
-        matches = {h.state: h for h in self.gaz.terms(name, day)}
+        # name matching: accents, honorifics, "Hillary Rodham Clinton"); None when no state or several. With the
+        # title, a surname alone is looked up too: "President Reagan" in a story datelined Tokyo is American.
+        matches = {h.state: h for h in self.gaz.terms(name, day, title=title)}
         return next(iter(matches.values())) if len(matches) == 1 else None
 
 

@@ -123,6 +123,10 @@ class RuleSet:
         self.government = set(cues["government"])
         self.negotiation = set(cues.get("negotiation", []))
         self.not_after = set(cues.get("not_after", []))
+        self.not_in_a_name = set(cues.get("not_in_a_name", []))
+        verbs = "|".join(re.escape(v) for v in cues.get("briefing", [])) or "(?!)"
+        self.briefing = re.compile(rf"\b({verbs})\b(.{{1,80}}?)\b(?:on|about|of)\b", re.IGNORECASE)
+        self.background = [tuple(c.replace("'", " '").replace("’", " ’").split()) for c in cues.get("background", [])]
         self.needs_detail = {r["id"] for r in data["meetings"] if r.get("needs_detail")}
         self.topic_before = [tuple(c.split()) for c in cues.get("topic_before", [])]
         self.topic_after = set(cues.get("topic_after", []))
@@ -145,7 +149,10 @@ class RuleSet:
             topics = self._topics(sentence, mentions)
             states = _ordered_unique(m.key for m in mentions if m.kind == "state" and m.key and m.role != "title"
                                      and m.start not in topics)
-            people = _ordered_unique(m.key for m in mentions if m.kind == "person")
+            # "The Prime Minister updated President X on his visit to Y": who is told of an event is not in it.
+            audience = self._audience(sentence, mentions)
+            states = [s for s in states if s not in audience]
+            people = _ordered_unique(m.key for m in mentions if m.kind == "person" and m.start not in audience)
             person_states = _ordered_unique(officials[p].state for p in people if officials[p].state)
             if home and self._home_title(sentence, mentions):
                 # "The Prime Minister met ...": a bare title in a readout is the publisher's (or dateline's) own.
@@ -205,6 +212,18 @@ class RuleSet:
                              plural=lower[end - 1].endswith("s") and lower[end - 1] not in ("talks", "mous", "news")))
         hits.sort(key=lambda h: h.start)
         return hits
+
+    def _audience(self, sentence: Sentence, mentions: list[Mention]) -> set[int | str]:
+        """The people (by the start of their mention) and states (by key) told of something: named between a
+        briefing verb and the "on" or "about" after it ("briefed Minister X on ..."), and nowhere else."""
+        match = self.briefing.search(sentence.text)
+        if not match:
+            return set()
+        a, b = sentence.start + match.start(2), sentence.start + match.end(2)
+        told = [m for m in mentions if m.kind in ("person", "state") and a <= m.start < b]
+        elsewhere = {m.key for m in mentions if m.kind == "state" and not a <= m.start < b}
+        return {m.start for m in told if m.kind == "person"} | {m.key for m in told
+                                                               if m.kind == "state" and m.key not in elsewhere}
 
     def _topics(self, sentence: Sentence, mentions: list[Mention]) -> set[int]:
         """Starts of the state mentions that the sentence talks about rather than names as a side: after a
@@ -430,6 +449,7 @@ class RuleSet:
         # "working group meetings" are meetings.
         not_concluded = next((i for i, t in enumerate(lower) if t in self.not_concluded), len(lower))
         hits = [h for h in hits if not self._not_concluded(h, not_concluded) and not self._negotiated(h)
+                and not _has_cue(h.lower_tokens[max(0, h.trigger_index - 6): h.trigger_index], self.background)
                 and h.lower_tokens[h.trigger_index + h.length: h.trigger_index + h.length + 1] not in
                 [[w] for w in self.not_after]]
         if not hits:
@@ -439,7 +459,8 @@ class RuleSet:
         if len(kinds) > 1:
             hits = [h for h in hits if h.kind != "treaty"]
         mediators = self._mediators(mentions, hits[0].lower_tokens, sentence)
-        parties = [s for s in _ordered_unique([*states, *person_states]) if s not in mediators]
+        named_after = self._named_after(sentence, mentions, hits)
+        parties = [s for s in _ordered_unique([*states, *person_states]) if s not in mediators and s not in named_after]
         if len(parties) < 2 and (set(lower) & self.anaphora) and len(previous_states) >= 2:
             parties = _ordered_unique([*parties, *(s for s in previous_states if s not in mediators)])
         # "Signature of a visa facilitation agreement with Azerbaijan" in an organisation's release (no home
@@ -493,6 +514,25 @@ class RuleSet:
                     evidence=[Evidence(sentence.start, sentence.end, hit.rule)],
                 ))
         return out
+
+    def _named_after(self, sentence: Sentence, mentions: list[Mention], hits: list[_Hit]) -> set[str]:
+        """States named in the sentence only by a city that names an agreement: "last month's Paris currency
+        accord", "the Geneva convention" (where it was made, not who is bound). A verb or a function word between
+        the city and the trigger makes the city a side again: "Washington signed an accord", "Paris and Bonn ..."."""
+        text, found, other = sentence.text, set(), set()
+        for m in mentions:
+            if m.kind != "state":
+                continue
+            gap = next((text[m.end - sentence.start: h.start - sentence.start] for h in hits
+                        if 0 <= h.start - m.end <= 40), None)
+            words = gap.split() if gap is not None else None
+            if m.role == "capital" and words is not None and len(words) <= 3 and gap[:1].isspace() and all(
+                    w.isalpha() and w.islower() and w not in self.conclude and w not in self.not_in_a_name
+                    for w in words):
+                found.add(m.key)
+            else:
+                other.add(m.key)
+        return found - other
 
     def _mediators(self, mentions: list[Mention], lower: list[str], sentence: Sentence) -> list[str]:
         text = sentence.text.lower()
