@@ -152,3 +152,12 @@ def test_who_is_briefed_on_a_visit_takes_no_part_in_it() -> None:
     assert [(m.kind, set(m.states)) for m in f.meetings] == [("visit", {"cl", "br"})]
     f = facts("Chilean President Ana Soto held talks with Peruvian Foreign Minister Luis Rojas on trade.")
     assert [set(m.states) for m in f.meetings] == [{"cl", "pe"}]
+
+
+def test_a_firms_or_committees_chairman_is_no_officer_of_the_datelines_state() -> None:
+    f = wire("Acmeco Chairman John Doe said Senate Banking Committee Chairman Tom Roe and Federal Reserve Board "
+             "Chairman Paul Volcker met Primary Industries Minister Ann Poe.", dt.date(1987, 3, 2),
+             dateline="WASHINGTON")
+    got = {o.name: o.state for o in f.annotated.officials}
+    assert "John Doe" not in got and "Tom Roe" not in got  # a firm's, a committee's: no state assumed
+    assert got["Paul Volcker"] == "us" and got["Ann Poe"] == "us"  # a state's body, a minister: the dateline's

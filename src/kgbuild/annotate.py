@@ -72,6 +72,8 @@ class Lexicon:
     office_words: frozenset[str] = frozenset()  # heads of a long title: "minister", "secretary"
     modifiers: frozenset[str] = frozenset()  # "deputy", "acting", "first": before a title, part of it
     not_official: frozenset[str] = frozenset()  # "former", "opposition": the person holds no national office now
+    shared_titles: frozenset[str] = frozenset()  # "Chairman", "President": titles firms and parties give too
+    state_bodies: frozenset[str] = frozenset()  # "Reserve", "Fed": words of a state's body before such a title
 
 
 def load_lexicon(directory: Path) -> Lexicon:
@@ -97,7 +99,9 @@ def load_lexicon(directory: Path) -> Lexicon:
                    frozenset(w.lower() for w in grammar.get("portfolio_words", [])),
                    frozenset(w.lower() for w in grammar.get("office_words", [])),
                    frozenset(w.lower() for w in grammar.get("modifiers", [])),
-                   frozenset(w.lower() for w in grammar.get("not_official", [])))
+                   frozenset(w.lower() for w in grammar.get("not_official", [])),
+                   frozenset(t.lower() for t in data.get("shared_titles", [])),
+                   frozenset(w.lower() for w in data.get("state_bodies", [])))
 
 
 def _expand(pattern: list[Any], macros: dict[str, dict]) -> list[dict]:
@@ -477,7 +481,7 @@ class Annotator:
             known = None if state else self._same_person(found, name, None)
             if known and known["state"]:
                 state = known["state"]  # "Minister Le Drian" after "Jean-Yves Le Drian, Minister for Europe ..."
-            if not state and rule_id != "official.counterpart" \
+            if not state and rule_id != "official.counterpart" and not self._owned_by_a_body(span) \
                     and not self._office_taken(home, title, name, article.reference_date):
                 # Wire copy and government releases name a home official without the state: "Prime Minister X"
                 # datelined from X's capital, "Minister Joly" on Canada's site. Not when the office-holder
@@ -579,6 +583,23 @@ class Annotator:
         ents = [s for s in _title_spans(doc, titles)]
         text = " ".join(ents)
         return self.lex.titles.get(text.lower(), _title_case(text))
+
+    def _owned_by_a_body(self, span: Span) -> bool:
+        """Whether the title is a body's the gazetteers do not know: a title that firms, parties and committees
+        give too, right after a capitalised word that is no state's or title's ("Leucadia Chairman Ian Cumming",
+        "Banking Committee Chairman X"). Such an official's state is not assumed from the dateline or publisher."""
+        first = next((t for t in span if t.ent_type_ == "title"), None)
+        if first is None or first.i == 0 or first.i != span.start:
+            return False
+        last = first
+        while last.i + 1 < len(first.doc) and first.doc[last.i + 1].ent_type_ == "title":
+            last = first.doc[last.i + 1]
+        if first.doc[first.i: last.i + 1].text.lower() not in self.lex.shared_titles:
+            return False  # "Primary Industries Minister", "House Speaker": no firm's titles
+        prev = first.doc[first.i - 1]
+        body = {t.lower_ for t in first.doc[max(0, first.i - 3): first.i]}
+        return prev.text[:1].isupper() and prev.is_alpha and not prev.is_sent_start \
+            and prev.ent_type_ in ("", "name") and not body & self.lex.state_bodies
 
     def _state_of(self, span: Span) -> str | None:
         for tok in span:
