@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import datetime as dt
 import gzip
 import io
@@ -304,6 +305,152 @@ def test_encodings(tmp_path: Path) -> None:
     assert len(b.warnings) == 1 and str(legacy) in b.warnings[0] and "not UTF-8" in b.warnings[0]
     assert c.text == "Caf\u00e9 talks\n\nIn UTF-16."
     assert d.headline == "Caf\u00e9 talks"  # NFC
+
+
+
+CAFE = "Caf\u00e9 talks\n\nThe caf\u00e9 hosted talks."
+
+
+@pytest.mark.parametrize(
+    ("bom", "codec"),
+    [(codecs.BOM_UTF32_LE, "utf-32-le"), (codecs.BOM_UTF32_BE, "utf-32-be"), (codecs.BOM_UTF16_BE, "utf-16-be")],
+    ids=["utf-32-le", "utf-32-be", "utf-16-be"],
+)
+def test_text_with_a_byte_order_mark_is_read_in_its_encoding(tmp_path: Path, bom: bytes, codec: str) -> None:
+    """The UTF-32 LE mark begins with the UTF-16 LE one: taken for UTF-16 the text would be NULs between letters."""
+    path = tmp_path / "a.txt"
+    path.write_bytes(bom + CAFE.encode(codec))
+    (art,) = list(read([path]))
+    assert isinstance(art, Article) and art.text == CAFE and not art.warnings
+
+
+@pytest.mark.parametrize(
+    ("content", "reason"),
+    [
+        (codecs.BOM_UTF16_LE + CAFE.encode("utf-16-le") + b"x", "undecodable text: invalid UTF-16"),  # odd length
+        (codecs.BOM_UTF32_BE + CAFE.encode("utf-32-be") + b"\x00\x11\x00\x00", "undecodable text: invalid UTF-32"),
+        (codecs.BOM_UTF16_LE + " \n\t\n".encode("utf-16-le"), "empty file"),
+        # NUL bytes are what UTF-16 is made of: a UTF-16 file is judged binary by its characters, not its bytes
+        (codecs.BOM_UTF16_LE + ("\x01\x02\x03\x04" * 50).encode("utf-16-le"), "binary content, not text"),
+    ],
+    ids=["bad-utf-16", "bad-utf-32", "blank-utf-16", "controls-in-utf-16"],
+)
+def test_bad_text_behind_a_byte_order_mark_is_one_error(tmp_path: Path, content: bytes, reason: str) -> None:
+    path = tmp_path / "a.txt"
+    path.write_bytes(content)
+    (err,) = list(read([path]))
+    assert isinstance(err, InputError) and err.source == str(path) and err.reason == reason
+
+
+RUSSIAN = ("\u041f\u0435\u0440\u0435\u0433\u043e\u0432\u043e\u0440\u044b",  # talks
+           "\u0414\u043e\u0433\u043e\u0432\u043e\u0440 \u043f\u043e\u0434\u043f\u0438\u0441\u0430\u043d.")
+GREEK = ("\u0391\u03b8\u03ae\u03bd\u03b1",  # Athens
+         "\u03a3\u03c5\u03bc\u03c6\u03c9\u03bd\u03af\u03b1 \u03ad\u03b3\u03b9\u03bd\u03b5.")  # agreement made
+
+
+@pytest.mark.parametrize(
+    ("meta", "words", "codec", "how"),
+    [
+        ('<meta charset="windows-1251">', RUSSIAN, "cp1251", "meta charset"),
+        ('<meta http-equiv="Content-Type" content="text/html; charset=iso-8859-7">', GREEK, "iso8859-7",
+         "meta charset"),
+        ('<meta charset="x-no-such-charset">', RUSSIAN, "cp1251", "detected"),  # an unknown name: detection decides
+    ],
+    ids=["meta-charset", "http-equiv", "unknown-charset"],
+)
+def test_html_not_in_utf8_is_decoded_by_its_meta_charset(tmp_path: Path, meta: str, words: tuple[str, str],
+                                                          codec: str, how: str) -> None:
+    page = tmp_path / "page.html"
+    headline, body = words
+    page.write_bytes(f"<html><head>{meta}</head><body><h1>{headline}</h1><p>{body}</p></body></html>".encode(codec))
+    (art,) = list(read([page]))
+    assert isinstance(art, Article) and art.text == f"{headline}\n\n{body}"
+    assert art.warnings == (f"{page}: not UTF-8; decoded as {codec} ({how})",)
+
+
+# --- compressed input: any format may be gzipped ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "texts"),
+    [
+        ("a.txt.gz", b"Zipped headline\n\nZipped body.", ["Zipped headline\n\nZipped body."]),
+        ("a.html.gz", b"<h1>Zipped page</h1><p>Zipped body.</p>", ["Zipped page\n\nZipped body."]),
+        ("a.json.gz", json.dumps([{"title": "One", "text": "First."}, {"title": "Two", "text": "Second."}]).encode(),
+         ["One\n\nFirst.", "Two\n\nSecond."]),
+    ],
+)
+def test_gzipped_files_of_every_format(tmp_path: Path, name: str, content: bytes, texts: list[str]) -> None:
+    path = tmp_path / name
+    path.write_bytes(gzip.compress(content))
+    results = list(read([path]))
+    check_records(results)
+    assert [r.text for r in articles(results)] == texts
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "reason"),
+    [
+        ("bad.txt.gz", b"this is not gzip data", "cannot read gzip data: Not a gzipped file (b'th')"),
+        ("cut.html.gz", gzip.compress(b"<h1>Page</h1><p>Body.</p>" * 100)[:-12],
+         "cannot read gzip data: Compressed file ended before the end-of-stream marker was reached"),
+        ("big.txt.gz", gzip.compress(b"Headline\n\n" + b"body " * 1000),
+         "more than 1,000 bytes once decompressed (the cap, --max-decompressed); the rest of the file is not read"),
+        ("big.jsonl.gz", gzip.compress(b'{"title": "T", "text": "' + b"x" * 2000 + b'"}\n'),
+         "more than 1,000 bytes once decompressed (the cap, --max-decompressed); the rest of the file is not read"),
+    ],
+    ids=["not-gzip", "truncated", "over-the-cap", "over-the-cap-in-the-first-line"],
+)
+def test_bad_gzipped_file_is_one_error_naming_it(tmp_path: Path, name: str, content: bytes, reason: str) -> None:
+    path = tmp_path / name
+    path.write_bytes(content)
+    good = tmp_path / "good.txt"
+    good.write_text(GOOD, encoding="utf-8")
+    err, art = list(read([path, good], max_decompressed=1000))
+    assert isinstance(err, InputError) and (err.source, err.reason) == (str(path), reason)
+    assert isinstance(art, Article)
+
+
+def test_json_lines_past_the_cap_keep_the_lines_before_it(tmp_path: Path) -> None:
+    path = tmp_path / "many.jsonl.gz"
+    line = json.dumps({"title": "Zipped", "text": "x" * 100}) + "\n"
+    path.write_bytes(gzip.compress(line.encode() * 1000))
+    results = list(read([path], max_decompressed=20_000))
+    *kept, err = results
+    assert 0 < len(kept) < 1000 and all(isinstance(r, Article) for r in kept)
+    assert [r.source for r in kept] == [f"{path}:{n}" for n in range(1, len(kept) + 1)]
+    assert isinstance(err, InputError) and err.source == str(path) and "more than 20,000 bytes" in err.reason
+
+
+# --- JSON and JSON Lines edge cases ----------------------------------------------------------------------------
+
+
+def test_json_lines_in_utf16_are_read_line_by_line(tmp_path: Path) -> None:
+    path = tmp_path / "a.jsonl"
+    lines = [json.dumps({"id": "u16", "title": "Caf\u00e9", "text": "Body."}, ensure_ascii=False), "{oops"]
+    path.write_bytes("\n".join(lines).encode("utf-16"))
+    art, err = list(read([path]))
+    assert isinstance(art, Article) and art.key == "u16" and art.headline == "Caf\u00e9"
+    assert isinstance(err, InputError) and err.source == f"{path}:2" and err.reason.startswith("invalid JSON")
+
+
+def test_an_over_long_json_line_costs_that_line(tmp_path: Path) -> None:
+    """A line is read up to a cap in bytes (never whole into memory), the rest of it skipped."""
+    cap = 8 * 100 + 65536  # bytes a line may have with --max-chars 100: JSON escapes and UTF-8 make it longer
+    path = tmp_path / "a.jsonl"
+    path.write_text(json.dumps({"title": "Long", "text": "x" * (cap + 10)}) + "\n"
+                    + json.dumps({"title": "Short", "text": "Fine."}) + "\n", encoding="utf-8")
+    err, art = list(read([path], max_chars=100))
+    assert isinstance(err, InputError) and (err.source, err.reason) == (f"{path}:1",
+                                                                          f"line too long: more than {cap} bytes")
+    assert isinstance(art, Article) and art.source == f"{path}:2" and art.headline == "Short"
+
+
+def test_an_empty_json_array_is_one_error(tmp_path: Path) -> None:
+    path = tmp_path / "a.json"
+    path.write_text(" [ \n ] \n", encoding="utf-8")
+    (err,) = list(read([path]))
+    assert isinstance(err, InputError) and (err.source, err.reason) == (str(path), "empty JSON array")
 
 
 def test_folder_walk(tmp_path: Path) -> None:

@@ -48,14 +48,8 @@ def decode(data: bytes, source: str, html: bool = False) -> tuple[str, list[str]
             return checked(data.decode(codec), source, [f"{source}: not UTF-8; decoded as {codec} (meta charset)"])
         except (LookupError, UnicodeDecodeError, ValueError):
             pass
-    try:
-        import charset_normalizer  # a dependency of requests; optional here
-    except ImportError:
-        try:
-            text, codec = data.decode("cp1252"), "cp1252"
-        except UnicodeDecodeError:
-            text, codec = data.decode("latin-1"), "latin-1"
-        return checked(text, source, [f"{source}: not UTF-8; decoded as {codec} (a guess)"])
+    import charset_normalizer  # imported when needed: most input is UTF-8
+
     best = charset_normalizer.from_bytes(data).best()
     if best is None:
         return InputError(source, "undecodable text: not UTF-8 and no other encoding fits")
