@@ -12,6 +12,7 @@ import json
 import os
 import resource
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -142,6 +143,22 @@ def test_a_task_over_budget_has_its_worker_replaced() -> None:
     assert [r for _, r in results if not isinstance(r, workers.Overrun)] == [0.01, 0.01, 0.02, 0.01]
 
 
+def _exit_on_negative(n: int) -> int:
+    if n < 0:
+        os._exit(3)  # a worker killed from outside or by the kernel's out-of-memory killer
+    return n * 10
+
+
+def test_a_worker_that_dies_costs_its_task_only() -> None:
+    """The dead worker's task fails with a reason, the task queued behind it goes to its replacement, and answers
+    made here (`local`, a rejection by the reader) keep their place in the order."""
+    results = list(workers.run([1, -1, 2, "bad", 3], _exit_on_negative, jobs=1, budget=None,
+                               local=lambda item: "rejected" if isinstance(item, str) else None))
+    assert [item for item, _ in results] == [1, -1, 2, "bad", 3]
+    assert isinstance(results[1][1], workers.Overrun) and str(results[1][1]) == "the worker process died"
+    assert [r for _, r in results if not isinstance(r, workers.Overrun)] == [10, 20, "rejected", 30]
+
+
 def test_stop_ends_the_workers_at_once() -> None:
     asked = []
 
@@ -208,6 +225,26 @@ def test_a_fifo_is_skipped_in_a_folder_and_an_error_when_named(tmp_path: Path) -
             in result.stderr)
     assert "3 articles read, 2 stored, 0 unchanged, 1 rejected" in result.stdout
     assert sorted(graphs(tmp_path / "store").values()) == ["fifo-1", "fifo-2"]
+
+
+
+def test_a_socket_is_skipped_in_a_folder_and_a_socket_or_device_is_an_error_when_named(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A socket cannot even be opened (ENXIO): it must still read as "not a regular file", like a FIFO. A device
+    such as /dev/zero would never end. In-process: neither can block."""
+    monkeypatch.chdir(tmp_path)  # relative names: a socket's path is limited to about 100 bytes
+    Path("in").mkdir()
+    Path("in", "a.jsonl").write_text(record("sock-1"), encoding="utf-8")
+    with socket.socket(socket.AF_UNIX) as in_folder, socket.socket(socket.AF_UNIX) as named:
+        in_folder.bind("in/b.jsonl")
+        named.bind("feed.jsonl")
+        code, out, err = build("in", "feed.jsonl", "/dev/zero", "--store", "store", "--jobs", "1")
+    assert code == 1
+    not_a_file = "not a regular file (a named pipe, device or socket)"
+    assert err.splitlines() == [f"kgbuild: warning: {Path('in', 'b.jsonl')}: skipped: {not_a_file}",
+                                f"kgbuild: feed.jsonl: {not_a_file}", f"kgbuild: /dev/zero: {not_a_file}",
+                                f"kgbuild: rejected articles and reasons written to {Path('store', 'rejected.jsonl')}"]
+    assert "3 articles read, 1 stored, 0 unchanged, 2 rejected" in out
 
 
 # -- ids --------------------------------------------------------------------------------------------------------------

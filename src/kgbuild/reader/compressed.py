@@ -48,7 +48,12 @@ def open_input(path: Path, gz: bool, max_decompressed: int = DEFAULT_MAX_DECOMPR
     """The file's bytes (decompressed when gz). Raises NotRegular for anything but a regular file: it is opened
     without blocking and checked after opening, so a named pipe cannot hang the build (not even one put in place
     of a file between a folder listing and the open)."""
-    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
+    except OSError:
+        if _is_socket(path):  # a socket cannot be opened at all (ENXIO): it is not a file, like a named pipe
+            raise NotRegular(f"{path}: not a regular file") from None
+        raise
     try:
         if not stat.S_ISREG(os.fstat(fd).st_mode):
             raise NotRegular(f"{path}: not a regular file")
@@ -61,3 +66,10 @@ def open_input(path: Path, gz: bool, max_decompressed: int = DEFAULT_MAX_DECOMPR
     if not gz:
         return raw
     return io.BufferedReader(_Capped(gzip.GzipFile(fileobj=raw, mode="rb"), max_decompressed))  # type: ignore[arg-type,return-value]
+
+
+def _is_socket(path: Path) -> bool:
+    try:
+        return stat.S_ISSOCK(os.stat(path).st_mode)
+    except OSError:
+        return False
