@@ -11,12 +11,12 @@ import threading
 import traceback
 from collections.abc import Callable
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import click
 
 from . import __version__, cli_distributed, cli_link
-from .cli_options import mappings_option, ontology_option, store_option, token_option
+from .cli_options import Failure, mappings_option, ontology_option, store_option, token_option
 from .pipeline import DEFAULT_BUDGET
 from .reader import DEFAULT_MAX_CHARS, DEFAULT_MAX_DECOMPRESSED
 from .report import RejectionReport
@@ -28,15 +28,6 @@ if TYPE_CHECKING:
     from .pipeline import Outcome, Summary
 
 EXPORT_FORMATS = ("turtle", "ntriples", "nquads", "trig", "jsonld")  # keys of kgbuild.formats.GRAPHS
-
-
-class Failure(click.ClickException):
-    """An error for the user: one line, exit code 1 (2 is usage)."""
-
-    exit_code = 1
-
-    def show(self, file: IO[Any] | None = None) -> None:
-        click.echo(f"kgbuild: error: {self.message}", err=True)
 
 
 def _fail(ctx: click.Context, exc: BaseException) -> None:

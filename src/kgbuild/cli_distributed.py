@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from .cli_options import mappings_option, ontology_option, store_option, token_option
+from .cli_options import Failure, mappings_option, ontology_option, store_option, token_option
 from .distributed import DEFAULT_PARTITION_SIZE, REJECTED, ShardSummary, extract_to_shards, load_shards
 from .resources import ontology_files
 from .store import StoreError, default_location, open_store
@@ -33,7 +33,7 @@ def shard(inputs: tuple[str, ...], out_dir: str, scheduler: str | None, workers:
     try:
         import distributed  # noqa: F401
     except ImportError:
-        raise click.ClickException("kgbuild shard needs Dask: pip install 'kgbuild[dist]'") from None
+        raise Failure("kgbuild shard needs Dask: pip install 'kgbuild[dist]'") from None
     summary = ShardSummary()
 
     def progress(s: ShardSummary) -> None:
@@ -72,7 +72,7 @@ def load(shards: tuple[str, ...], store_path: str | None, token: str | None) -> 
             store.load_ontology(ontology_files())  # as `kgbuild build` does, so both give the same store
             stored, unchanged = load_shards(files, store, on_collision=collision)
     except (StoreError, ValueError) as exc:
-        raise click.ClickException(str(exc)) from None
+        raise Failure(str(exc)) from None
     refused = f"{len(collisions)} refused (colliding ids), " if collisions else ""
     click.echo(f"{len(files)} shards loaded: {stored} graphs stored, {unchanged} unchanged, {refused}"
                f"{time.perf_counter() - started:.1f} s")

@@ -4,12 +4,11 @@
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 
 import click
 
-from .cli_options import store_option, token_option
+from .cli_options import Failure, store_option, token_option
 from .link import (
     DEFAULT_API,
     LINKS_GRAPH,
@@ -24,11 +23,6 @@ from .store import StoreError, default_location, open_store
 
 
 # -- commands ----------------------------------------------------------------------------------------------------
-def _error(message: str, code: int = 1) -> None:
-    click.echo(f"kgbuild: error: {message}", err=True)
-    sys.exit(code)
-
-
 @click.command()
 @store_option
 @token_option()
@@ -47,7 +41,7 @@ def link(store_path: str | None, token: str | None, online: bool, api: str, cach
     try:
         store = open_store(location, read_only=dry_run, token=token)
     except StoreError as exc:
-        _error(str(exc))
+        raise Failure(str(exc)) from None
     with store:  # closed before any exit, so the folder is free for the next user
         _link(store, location, remote, online, api, cache_path, rate, dry_run, verbose)
 
@@ -57,7 +51,7 @@ def _link(store: object, location: str, remote: bool, online: bool, api: str, ca
     try:
         entities = unlinked_entities(store)
     except StoreError as exc:
-        _error(str(exc))
+        raise Failure(str(exc)) from None
     if not online:
         click.echo(f"{len(entities)} entities have no Wikidata link after the offline gazetteers; "
                    "`kgbuild link --online` asks the Wikidata API about them (see `kgbuild stats`).")
@@ -68,14 +62,14 @@ def _link(store: object, location: str, remote: bool, online: bool, api: str, ca
         result = reconcile(entities, client, echo=click.echo if verbose else None)
     except Offline as exc:
         client.save()
-        _error(f"{exc}; no link written (answers so far are cached in {cache})")
+        raise Failure(f"{exc}; no link written (answers so far are cached in {cache})") from None
     client.save()
     if not dry_run:
         try:
             store.update(links_update(result.links))
             store.flush()
         except StoreError as exc:
-            _error(str(exc))
+            raise Failure(str(exc)) from None
     else:
         for iri, qid in sorted(result.links.items()):
             click.echo(f"<{iri}> owl:sameAs wd:{qid}")
@@ -95,7 +89,7 @@ def stats(store_path: str | None, token: str | None, limit: int, fmt: str) -> No
         store = open_store(store_path or default_location(), read_only=True, token=token)
         report = link_report(store)
     except StoreError as exc:
-        _error(str(exc))
+        raise Failure(str(exc)) from None
     shown = report.unlinked[:limit] if limit else report.unlinked
     if fmt == "json":
         click.echo(json.dumps({

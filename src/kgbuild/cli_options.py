@@ -1,15 +1,25 @@
-"""Options several commands share (in a module of their own, so that every CLI module can use them)."""
+"""What the CLI modules share: options several commands take, and the one-line error (in a module of their own,
+so that every CLI module can use them)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TypeVar
+from typing import IO, Any, TypeVar
 
 import click
 
 from .graphs import TOKEN_ENV
 
 F = TypeVar("F", bound=Callable[..., object])
+
+
+class Failure(click.ClickException):
+    """An error for the user: one line, exit code 1 (2 is usage)."""
+
+    exit_code = 1
+
+    def show(self, file: IO[Any] | None = None) -> None:
+        click.echo(f"kgbuild: error: {self.message}", err=True)
 
 
 def _use_folders(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
