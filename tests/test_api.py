@@ -89,6 +89,22 @@ def test_build_takes_records_and_an_open_store(tmp_path: Path) -> None:
         assert store.query("ASK { ?a a <https://w3id.org/kgbuild/ontology#Article> }")
 
 
+def test_build_stops_when_asked_and_keeps_what_it_did(tmp_path: Path) -> None:
+    inputs = tmp_path / "a.jsonl"
+    text = EXAMPLE.read_text(encoding="utf-8")
+    inputs.write_text("".join(json.dumps({"id": f"stop-{i}", "text": text}) + "\n" for i in range(3)),
+                      encoding="utf-8")
+    seen: list[kgbuild.Outcome] = []
+    report = kgbuild.build(inputs, tmp_path / "s", on_outcome=seen.append, stop=lambda: len(seen) >= 1)
+    assert report.interrupted and (report.read, report.stored) == (1, 1)
+    with kgbuild.Store.open(tmp_path / "s", read_only=True) as store:
+        ids = {r["id"].value for r in store.query(
+            "SELECT ?id WHERE { GRAPH ?g { ?a <http://schema.org/identifier> ?id } }")}
+    assert ids == {"stop-0"}
+    again = kgbuild.build(inputs, tmp_path / "s")  # the same build again finishes the job
+    assert not again.interrupted and (again.read, again.stored, again.unchanged) == (3, 2, 1)
+
+
 def test_export_format_by_name_extension_or_media_type(tmp_path: Path) -> None:
     kgbuild.build([EXAMPLE], tmp_path / "s")
     store = kgbuild.Store.open(tmp_path / "s", read_only=True)

@@ -99,6 +99,16 @@ def test_syntax_error_names_line_column_and_expectation(store: Path) -> None:
     assert "line 1, column 30: undeclared prefix 'foo:'" in undeclared.output
 
 
+
+def test_query_from_a_file_and_a_missing_file(store: Path, tmp_path: Path) -> None:
+    rq = tmp_path / "states.rq"
+    rq.write_text(f"ASK {{ ?s a <{KG}State> }}\n", encoding="utf-8")
+    assert run("query", "--store", str(store), f"@{rq}").stdout == "true\n"
+    missing = run("query", "--store", str(store), f"@{tmp_path / 'none.rq'}")
+    assert missing.exit_code == 1 and missing.stdout == ""
+    assert missing.stderr == f"kgbuild: error: {tmp_path / 'none.rq'}: No such file or directory\n"
+
+
 # -- build, serve: usage and environment errors ----------------------------------------------------------------------
 
 
@@ -120,6 +130,63 @@ def test_serve_on_a_port_in_use_is_one_line(store: Path) -> None:
                                  str(port)], capture_output=True, text=True, timeout=60)
     assert result.returncode == 1
     assert result.stderr == f"kgbuild: error: port {port} is in use; try --port\n"
+
+
+
+@pytest.mark.parametrize("command", [["query", "ASK {}"], ["export"], ["stats"], ["link", "--dry-run"], ["load"]])
+def test_every_command_says_an_error_in_one_line_of_one_form(tmp_path: Path, command: list[str]) -> None:
+    """A store that is not there (for load, a shard cut short): `kgbuild: error: ...`, exit code 1, nothing else."""
+    if command == ["load"]:
+        cut = tmp_path / "part-0.nq"
+        cut.write_text("<urn:a> <urn:b> <urn:c> <urn:g> .\n", encoding="utf-8")
+        command = ["load", str(cut)]
+        expected = f"{cut}: ends inside a graph (no digest after its last triples): not a complete shard"
+    else:
+        expected = f"{tmp_path / 'none'}: no store here (run `kgbuild build` first)"
+    result = run(*command, "--store", str(tmp_path / "none"))
+    assert (result.exit_code, result.stdout, result.stderr) == (1, "", f"kgbuild: error: {expected}\n")
+
+
+def test_verbose_adds_the_trace_to_the_one_line_error(tmp_path: Path) -> None:
+    args = ["query", "--store", str(tmp_path / "none"), "ASK {}"]
+    line = f"kgbuild: error: {tmp_path / 'none'}: no store here (run `kgbuild build` first)\n"
+    assert run(*args).stderr == line
+    verbose = run("--verbose", *args)
+    assert verbose.exit_code == 1
+    assert verbose.stderr.startswith("Traceback (most recent call last):\n") and verbose.stderr.endswith(line)
+    assert "kgbuild.graphs.StoreError: " in verbose.stderr
+
+
+def test_export_to_a_folder_that_is_not_there_is_one_line(store: Path, tmp_path: Path) -> None:
+    out = tmp_path / "no" / "such" / "folder" / "kg.ttl"
+    result = run("export", "--store", str(store), "-o", str(out))
+    assert (result.exit_code, result.stdout) == (1, "")
+    assert result.stderr == f"kgbuild: error: {out}: cannot write: No such file or directory\n"
+
+
+def test_a_build_piped_is_quiet_and_reports_no_rejections(store: Path) -> None:
+    """No progress bar when stderr is not a terminal (CliRunner's is not): a clean build prints its summary and
+    nothing else, and writes no report of rejected articles."""
+    result = run("build", str(EXAMPLE), "--store", str(store), "--jobs", "1")
+    assert result.exit_code == 0
+    assert result.stdout.startswith("1 articles read, 0 stored, 1 unchanged, 0 rejected, ")
+    assert result.stderr == ""
+    assert not (store / "rejected.jsonl").exists()
+
+
+def test_the_report_of_rejections_is_json_whatever_the_file_names(tmp_path: Path) -> None:
+    """The report is written by hand (json.dumps was most of the cost of a rejection): names with quotes,
+    backslashes, tabs, newlines and non-ASCII letters must still make one JSON object a line."""
+    folder = tmp_path / "in"
+    folder.mkdir()
+    names = ['say "hi".txt', "back\\slash.txt", "tab\there.txt", "new\nline.txt", "caf\u00e9 \u4e2d.txt"]
+    for name in names:
+        (folder / name).write_text("", encoding="utf-8")
+    result = run("build", str(folder), "--store", str(tmp_path / "s"), "--jobs", "1")
+    assert result.exit_code == 1
+    rows = [json.loads(line) for line in (tmp_path / "s" / "rejected.jsonl").read_text(encoding="utf-8")
+            .splitlines()]
+    assert rows == [{"source": str(folder / name), "reason": "empty file", "report": None} for name in sorted(names)]
 
 
 @pytest.mark.parametrize("name", ["KGBUILD_TOKEN", "KGBUILD_UPDATE_TOKEN"])

@@ -247,6 +247,20 @@ def test_a_socket_is_skipped_in_a_folder_and_a_socket_or_device_is_an_error_when
     assert "3 articles read, 1 stored, 0 unchanged, 2 rejected" in out
 
 
+
+def test_validate_skips_a_socket_in_a_folder_with_a_warning(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    Path("in").mkdir()
+    Path("in", "a.jsonl").write_text(record("sock-1"), encoding="utf-8")
+    with socket.socket(socket.AF_UNIX) as in_folder:
+        in_folder.bind("in/b.jsonl")
+        result = CliRunner().invoke(main, ["validate", "in", "--jobs", "1"])
+    assert result.exit_code == 0, result.output
+    assert result.stdout == "1 articles validated, 1 conform, 0 rejected\n"  # the socket is counted nowhere
+    assert result.stderr == (f"kgbuild: warning: {Path('in', 'b.jsonl')}: skipped: not a regular file "
+                             "(a named pipe, device or socket)\n")
+
+
 # -- ids --------------------------------------------------------------------------------------------------------------
 
 

@@ -205,6 +205,35 @@ def test_link_online_follows_the_api_etiquette(api: str, tmp_path: Path) -> None
     assert len(ids) > len(batches) and len(searches) > len(batches)  # more than one entity's candidates a batch
 
 
+def test_link_dry_run_prints_the_links_and_stores_none(api: str, tmp_path: Path) -> None:
+    _store(tmp_path / "s").close()
+    result = CliRunner().invoke(main, ["link", "--online", "--dry-run", "--verbose", "--api", api, "--store",
+                                       str(tmp_path / "s"), "--cache", str(tmp_path / "cache.json"), "--rate", "100"])
+    assert result.exit_code == 0, result.output
+    printed = dict(re.findall(rf"^<{re.escape(KGR)}(\S+)> owl:sameAs wd:(Q\d+)$", result.stdout, re.M))
+    assert printed == EXPECTED
+    # --verbose: a line for each entity looked up, linked or not, with its reason
+    assert re.search(r"^Official +George Bush +- +", result.stdout, re.M)
+    assert re.search(r"^Place +Tbilisi +Q994 ", result.stdout, re.M)
+    assert "(dry run, not stored)" in result.stdout.splitlines()[-1]
+    assert _links(tmp_path / "s") == {}
+
+
+def test_stats_table_lists_coverage_and_the_most_mentioned_unlinked(tmp_path: Path) -> None:
+    _store(tmp_path / "s").close()
+    result = CliRunner().invoke(main, ["stats", "--store", str(tmp_path / "s"), "--limit", "2"])
+    assert result.exit_code == 0, result.output
+    header, *rows = result.stdout.split("\n\n")[0].splitlines()
+    assert header.split() == ["class", "entities", "linked", "unlinked", "coverage"]
+    assert [r.split() for r in rows] == [["State", "4", "2", "2", "50%"], ["Place", "2", "0", "2", "0%"],
+                                         ["Organization", "1", "0", "1", "0%"], ["Position", "3", "2", "1", "67%"],
+                                         ["Official", "3", "0", "3", "0%"]]
+    unlinked = result.stdout.split("\n\n")[1].splitlines()
+    assert unlinked[0].endswith("(mentions = article graphs naming them; 2 of 9):")
+    assert [line.split() for line in unlinked[1:]] == [["3", "State", "Georgia", KGR + "state/georgia"],
+                                                        ["2", "Official", "George", "Bush", KGR + "person/bush-both"]]
+
+
 def test_rate_limited_for_good_is_one_line(api: str, tmp_path: Path) -> None:
     _store(tmp_path / "s")
     Replay.throttle = 100

@@ -9,6 +9,8 @@ and the graphs the pipeline makes from real articles.
 from __future__ import annotations
 
 import itertools
+import json
+import re
 
 import pyoxigraph as ox
 import pytest
@@ -189,3 +191,27 @@ def test_a_build_with_unsupported_shapes_says_so(own_shapes, tmp_path) -> None:
     assert "1 articles read, 0 stored, 0 unchanged, 1 rejected, 0 triples, 1 validated by pySHACL" in result.stdout
     assert "1 articles validated by pySHACL, about 20 times slower" in result.stderr
     assert "maxLength" in result.stderr
+    # the report of rejected articles carries the SHACL report, as `kgbuild validate` prints it
+    (row,) = [json.loads(line) for line in (tmp_path / "s" / "rejected.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert row["reason"] == "does not conform to the shapes (see the report)"
+    assert "schema:headline: headline longer than 20 characters" in row["report"]
+
+
+def test_validate_prints_the_report_of_each_failing_article_and_says_pyshacl(own_shapes, tmp_path) -> None:
+    from click.testing import CliRunner
+
+    from kgbuild.cli import main
+
+    long, short = tmp_path / "long.txt", tmp_path / "short.txt"
+    body = "\n\nPakistan and China signed an agreement in Beijing on Monday.\n"
+    long.write_text("Pakistan and China sign a long-awaited trade accord" + body, encoding="utf-8")
+    short.write_text("A short accord" + body, encoding="utf-8")
+    result = CliRunner().invoke(main, ["validate", str(long), str(short), "--jobs", "1", "--ontology", str(own_shapes)])
+    assert result.exit_code == 1
+    lines = result.stdout.splitlines()
+    assert lines[0] == f"{long}: does not conform to the shapes (see the report)"
+    assert lines[1] == "Does not conform: 1 violation(s)."
+    assert re.match(r"Violation: article:\w+ schema:headline: headline longer than 20 characters", lines[2])
+    assert lines[-1] == "2 articles validated, 1 conform, 1 rejected"
+    assert str(short) not in result.stdout
+    assert result.stderr.startswith("kgbuild: warning: 2 articles validated by pySHACL, about 20 times slower")
