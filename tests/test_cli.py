@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -172,6 +173,22 @@ def test_a_build_piped_is_quiet_and_reports_no_rejections(store: Path) -> None:
     assert result.stdout.startswith("1 articles read, 0 stored, 1 unchanged, 0 rejected, ")
     assert result.stderr == ""
     assert not (store / "rejected.jsonl").exists()
+
+
+def test_a_build_on_a_terminal_shows_a_progress_bar(store: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The other side of the test above: stderr a real terminal (a pseudo-terminal), the command called in this
+    process as its entry point calls it."""
+    master, slave = os.openpty()
+    with open(master, "rb", buffering=0) as screen, open(slave, "w", encoding="utf-8") as tty:
+        with monkeypatch.context() as patch:
+            patch.setattr(sys, "stderr", tty)
+            with pytest.raises(SystemExit) as exited:
+                main(["build", str(EXAMPLE), "--store", str(store), "--jobs", "1"], standalone_mode=False)
+        tty.flush()
+        os.set_blocking(master, False)
+        shown = screen.read(1 << 16).decode("utf-8")
+    assert exited.value.code == 0
+    assert re.search(r"building +\[#+\] +1/", shown), shown
 
 
 def test_the_report_of_rejections_is_json_whatever_the_file_names(tmp_path: Path) -> None:

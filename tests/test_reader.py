@@ -7,6 +7,7 @@ import datetime as dt
 import gzip
 import io
 import json
+import sys
 import unicodedata
 from collections.abc import Callable
 from pathlib import Path
@@ -444,6 +445,46 @@ def test_an_over_long_json_line_costs_that_line(tmp_path: Path) -> None:
     assert isinstance(err, InputError) and (err.source, err.reason) == (f"{path}:1",
                                                                           f"line too long: more than {cap} bytes")
     assert isinstance(art, Article) and art.source == f"{path}:2" and art.headline == "Short"
+
+
+@pytest.mark.parametrize(
+    ("ident", "identifier", "warned"),
+    [(42, "42", False), (True, None, True), (["a-1"], None, True)],
+    ids=["number", "boolean", "array"],
+)
+def test_a_json_id_that_is_not_a_string(tmp_path: Path, ident: object, identifier: str | None, warned: bool) -> None:
+    """A number is an id written without quotes (kept, as its digits); anything else is ignored with a warning and
+    the article is kept under a key made from its text. True is a bool, not the number 1."""
+    path = tmp_path / "a.jsonl"
+    path.write_text(json.dumps({"id": ident, "title": "Title", "text": "Body."}) + "\n", encoding="utf-8")
+    (art,) = list(read([path]))
+    assert isinstance(art, Article) and art.identifier == identifier
+    assert art.warnings == ((f"{path}:1: ignored an id that is not a string",) if warned else ())
+    if identifier:
+        assert art.key == identifier
+
+
+@pytest.mark.skipif(not hasattr(sys, "set_int_max_str_digits"), reason="Python without the integer digits limit")
+def test_a_json_line_with_a_huge_number_costs_that_line(tmp_path: Path) -> None:
+    """Python refuses to convert an integer of more than 4,300 digits (its conversion is quadratic): that is an
+    error of the line, not of the file or the build."""
+    path = tmp_path / "a.jsonl"
+    path.write_text('{"title": "Huge", "text": "Body.", "n": ' + "9" * 5000 + "}\n"
+                    + json.dumps({"title": "Fine", "text": "Body."}) + "\n", encoding="utf-8")
+    err, art = list(read([path]))
+    assert isinstance(err, InputError) and err.source == f"{path}:1"
+    assert err.reason.startswith("invalid JSON: Exceeds the limit (4300 digits) for integer string conversion")
+    assert isinstance(art, Article) and art.headline == "Fine"
+
+
+def test_a_file_larger_than_the_byte_limit_is_rejected_before_decoding(tmp_path: Path) -> None:
+    """Whole-file formats are read into memory up to a limit (64 MiB at the least), never further."""
+    big = tmp_path / "big.txt"
+    with big.open("wb") as fh:
+        fh.truncate(64 * 2**20 + 1)  # sparse: costs no disk
+    (err,) = list(read([big]))
+    assert isinstance(err, InputError) and err.source == str(big)
+    assert err.reason == f"file too large: more than {64 * 2**20} bytes"
 
 
 def test_an_empty_json_array_is_one_error(tmp_path: Path) -> None:

@@ -119,21 +119,18 @@ def extract(article: Article) -> Facts:
     return rules.apply(annotator.annotate(article))
 
 
-def process(article: Article, *, validate: bool = True) -> Outcome:
+def process(article: Article) -> Outcome:
     """Annotate, apply the rules, map to RDF and validate one article."""
     from .validate import validate as shacl
 
     try:
         _, _, mapper = _stages()
         iri, quads, entities = mapper.map(extract(article))
-        if validate:
-            result = shacl([*quads, *entities])
-            slow = result.engine != "compiled"
-            if not result.conforms:
-                return Outcome(article.source, iri, error="does not conform to the shapes (see the report)",
-                               report=result.report, warnings=article.warnings, slow_validation=slow)
-        else:
-            slow = False
+        result = shacl([*quads, *entities])
+        slow = result.engine != "compiled"
+        if not result.conforms:
+            return Outcome(article.source, iri, error="does not conform to the shapes (see the report)",
+                           report=result.report, warnings=article.warnings, slow_validation=slow)
         graph = ArticleGraph.of(iri, quads, entities)
         return Outcome(article.source, iri, graph, warnings=article.warnings, triples=graph.ntriples.count("\n"),
                        slow_validation=slow, controls_removed=article.controls_removed, identifier=article.identifier)
