@@ -161,3 +161,11 @@ def test_a_firms_or_committees_chairman_is_no_officer_of_the_datelines_state() -
     got = {o.name: o.state for o in f.annotated.officials}
     assert "John Doe" not in got and "Tom Roe" not in got  # a firm's, a committee's: no state assumed
     assert got["Paul Volcker"] == "us" and got["Ann Poe"] == "us"  # a state's body, a minister: the dateline's
+
+
+def test_a_news_conference_is_no_encounter_of_states() -> None:
+    f = facts("Chilean Finance Minister Ana Soto told a news conference in Lima that Peru's exports would rise.")
+    assert f.meetings == []
+    f = facts("Chilean Finance Minister Ana Soto attended a conference in Lima with Peruvian Foreign Minister "
+              "Luis Rojas.")
+    assert [set(m.states) for m in f.meetings] == [{"cl", "pe"}]
