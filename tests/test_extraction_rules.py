@@ -169,3 +169,9 @@ def test_a_news_conference_is_no_encounter_of_states() -> None:
     f = facts("Chilean Finance Minister Ana Soto attended a conference in Lima with Peruvian Foreign Minister "
               "Luis Rojas.")
     assert [set(m.states) for m in f.meetings] == [{"cl", "pe"}]
+
+
+def test_one_states_deal_needs_a_named_other_side() -> None:
+    assert facts("Chile struck a deal with Acmeco Corp to build a copper smelter.").agreements == []
+    f = facts("Chile reached a debt rescheduling agreement with the Paris Club on Monday.")
+    assert [(a.kind, a.parties) for a in f.agreements] == [("commercial", ["cl"])]

@@ -499,6 +499,8 @@ class RuleSet:
                 continue  # a target is a numeric goal: "a target of $1 billion"
             if hit.kind != "commercial" and len(parties) < 2 and not with_org:
                 continue  # memoranda, partnerships, treaties, joint bodies bind two sides or more
+            if len(parties) < 2 and not with_org and not any(m.kind == "org" for m in mentions):
+                continue  # one state's deal with no other side we know ("struck a deal with ITT Corp"): a firm's
             when = _owned(_event_dates(mentions, sentence), hit, all_hits, by_family=True)
             # "concluded air transport agreements with Ecuador, Tunisia and Grenada": one agreement each
             listed = _listed_after(sentence, mentions, hit, ("with",)) if hit.plural else []
