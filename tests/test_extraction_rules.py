@@ -175,3 +175,9 @@ def test_one_states_deal_needs_a_named_other_side() -> None:
     assert facts("Chile struck a deal with Acmeco Corp to build a copper smelter.").agreements == []
     f = facts("Chile reached a debt rescheduling agreement with the Paris Club on Monday.")
     assert [(a.kind, a.parties) for a in f.agreements] == [("commercial", ["cl"])]
+
+
+def test_meeting_a_states_demands_is_no_meeting() -> None:
+    assert facts("Chile has taken steps to meet Peruvian demands for lower tariffs.").meetings == []
+    f = facts("Chilean Foreign Minister Ana Soto will meet Peruvian officials on tariffs.")
+    assert [set(m.states) for m in f.meetings] == [{"cl", "pe"}]

@@ -125,6 +125,7 @@ class RuleSet:
         self.not_after = set(cues.get("not_after", []))
         self.not_in_a_name = set(cues.get("not_in_a_name", []))
         self.not_before_meeting = set(cues.get("not_before_meeting", []))
+        self.not_after_meeting = set(cues.get("not_after_meeting", []))
         verbs = "|".join(re.escape(v) for v in cues.get("briefing", [])) or "(?!)"
         self.briefing = re.compile(rf"\b({verbs})\b(.{{1,80}}?)\b(?:on|about|of)\b", re.IGNORECASE)
         self.background = [tuple(c.replace("'", " '").replace("’", " ’").split()) for c in cues.get("background", [])]
@@ -203,8 +204,9 @@ class RuleSet:
             span = doc[start:end]
             if span[-1].ent_type_ == "org":
                 continue  # a trigger word inside an organisation's name: "the Eastern Partnership summit"
-            if rule["family"] == "meeting" and start and lower[start - 1] in self.not_before_meeting:
-                continue  # "told a news conference": a talk to the press, no encounter of states
+            if rule["family"] == "meeting" and (start and lower[start - 1] in self.not_before_meeting
+                                                or end < len(lower) and lower[end] in self.not_after_meeting):
+                continue  # "told a news conference", "to meet U.S. demands": no encounter of states
             hits.append(_Hit(rule["id"], rule["kind"], rule["family"], rule.get("date_group", rule["family"]),
                              sentence.start + span.start_char,
                              sentence.start + span.end_char, lower, start, end - start,
