@@ -163,8 +163,10 @@ def test_a_firms_or_committees_chairman_is_no_officer_of_the_datelines_state() -
     assert got["Paul Volcker"] == "us" and got["Ann Poe"] == "us"  # a state's body, a minister: the dateline's
 
 
-def test_a_news_conference_is_no_encounter_of_states() -> None:
+def test_a_news_conference_or_a_bodys_own_meeting_is_no_encounter_of_states() -> None:
     f = facts("Chilean Finance Minister Ana Soto told a news conference in Lima that Peru's exports would rise.")
+    assert f.meetings == []
+    f = facts("Chilean Finance Minister Ana Soto told the annual meeting of a Peruvian bank that exports would rise.")
     assert f.meetings == []
     f = facts("Chilean Finance Minister Ana Soto attended a conference in Lima with Peruvian Foreign Minister "
               "Luis Rojas.")
