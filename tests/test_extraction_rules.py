@@ -183,3 +183,8 @@ def test_meeting_a_states_demands_is_no_meeting() -> None:
     assert facts("Chile has taken steps to meet Peruvian demands for lower tariffs.").meetings == []
     f = facts("Chilean Foreign Minister Ana Soto will meet Peruvian officials on tariffs.")
     assert [set(m.states) for m in f.meetings] == [{"cl", "pe"}]
+
+
+def test_set_to_arrive_is_planned() -> None:
+    f = facts("Chilean Foreign Minister Ana Soto is set to arrive in Lima on April 13.")
+    assert [(m.kind, m.status, m.date) for m in f.meetings] == [("visit", "planned", dt.date(2025, 4, 13))]
