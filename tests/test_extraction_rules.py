@@ -188,3 +188,30 @@ def test_meeting_a_states_demands_is_no_meeting() -> None:
 def test_set_to_arrive_is_planned() -> None:
     f = facts("Chilean Foreign Minister Ana Soto is set to arrive in Lima on April 13.")
     assert [(m.kind, m.status, m.date) for m in f.meetings] == [("visit", "planned", dt.date(2025, 4, 13))]
+
+
+
+def test_a_term_open_when_the_holder_table_was_made_does_not_refuse_a_later_holder_of_that_office() -> None:
+    # The table (to the end of 2022) ends with a British defence secretary in office; a 2024 release of the UK's
+    # government names another.
+    got = officials("Defence Secretary Ann Poe met her Chilean counterpart in London.",
+                    url="https://www.gov.uk/government/news/x")
+    assert got.get("Ann Poe") == ("Defence Secretary", "gb")
+
+
+def test_a_governments_seat_is_its_city_and_keeps_two_encounters_apart() -> None:
+    f = facts("The Prime Minister met Prime Minister Luis Rojas of Peru in Downing Street today. They welcomed the "
+              "progress made during the Home Secretary's visit to Peru in March.", url="https://www.gov.uk/news/x")
+    got = sorted((m.kind, m.host, m.place) for m in f.meetings)
+    assert got == [("meeting", "gb", "london"), ("visit", "pe", None)]
+
+
+def test_an_ayn_or_hamza_ending_a_name_word_is_part_of_the_name() -> None:
+    got = officials("Chile's President met the Prime Minister of Iraq Ali Hasan’ Al-Rawi in Santiago.")
+    assert got["Ali Hasan’ Al-Rawi"] == ("Prime Minister", "iq")
+
+
+def test_a_day_and_month_with_no_tense_is_the_coming_one() -> None:
+    f = wire("Prime Minister Ken Sato of Japan and his visit to Washington on April 29 are the talk of Tokyo.",
+             dt.date(1987, 3, 26))
+    assert [(m.kind, m.status, m.date) for m in f.meetings] == [("visit", "planned", dt.date(1987, 4, 29))]

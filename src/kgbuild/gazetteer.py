@@ -84,12 +84,16 @@ class Offices:
     lesser: re.Pattern
     kinds: tuple[tuple[str, re.Pattern], ...]
     head: re.Pattern
+    # The day the office-holder table was made: a term open then may have ended since (holders_known_until)
+    known_until: dt.date | None = None
     _cache: dict = field(default_factory=dict, compare=False, hash=False, repr=False)
 
     @classmethod
     def from_data(cls, data: dict) -> Offices:
         kinds = tuple((k, re.compile(rx, re.I)) for k, rx in data["kinds"].items() if k != "head")
-        return cls(re.compile(data["lesser"], re.I), kinds, re.compile(data["kinds"]["head"], re.I))
+        until = data.get("holders_known_until")
+        return cls(re.compile(data["lesser"], re.I), kinds, re.compile(data["kinds"]["head"], re.I),
+                   dt.date.fromisoformat(str(until)) if until else None)
 
     def kinds_of(self, title: str | None) -> frozenset[str]:
         """The kinds a title names; {"lesser"} for a deputy's or junior office; empty when it names none we know."""

@@ -37,6 +37,7 @@ SIDE_WORDS = frozenset({"with", "and", "between", "by", "to", "from", "among", "
 # How far (in words) a concluding word may stand from the agreement it concludes.
 CONCLUDE_BEFORE, CONCLUDE_AFTER = 8, 5
 # Words that say an agreement was signed or otherwise formally made: "the agreement" after them is no mere echo.
+HALF_YEAR = 183  # days
 SIGNED = frozenset({"signed", "initialled", "initialed", "ratified", "signature", "signing", "issued", "adopted"})
 AGREE = frozenset({"agree", "agreed", "agrees", "agreeing"})
 PLEDGE_AFTER = frozenset({"that", "to", "on", "it", "with", "upon", "how", "what", "the"})
@@ -420,6 +421,12 @@ class RuleSet:
         date_mention = _owned(_event_dates(mentions, sentence), hit, all_hits, by_family=True)
         status = self._status(hit, "meeting")
         date = _date_value(date_mention, status, ref)
+        value = date_mention.value if date_mention is not None else None
+        if status == "held" and date and ref and getattr(value, "kind", None) == "absolute" and value.future \
+                and (ref - date).days > HALF_YEAR >= (value.future - ref).days:
+            # A day and month with no year and no tense of its own ("when he visits Washington on April 29", "is
+            # due here May 2"): news tells an encounter of another year with its year, so it is the coming one.
+            date = value.future
         if date_mention is not None and status in ("held", "ongoing") and date and ref and date > ref:
             status = "planned"
         if kind == "visit" and host is None:
