@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import shutil
+import threading
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -103,6 +104,25 @@ def test_build_stops_when_asked_and_keeps_what_it_did(tmp_path: Path) -> None:
     assert ids == {"stop-0"}
     again = kgbuild.build(inputs, tmp_path / "s")  # the same build again finishes the job
     assert not again.interrupted and (again.read, again.stored, again.unchanged) == (3, 2, 1)
+
+
+def test_build_on_worker_processes_from_a_thread_that_is_not_the_main_one(tmp_path: Path) -> None:
+    """A web application or a notebook may build from a thread of its own, where Python allows no signal handler:
+    the worker pool must not try to set one there."""
+    outcome: dict[str, object] = {}
+
+    def run() -> None:
+        try:
+            outcome["report"] = kgbuild.build([EXAMPLE], tmp_path / "s", jobs=2, budget=60)
+        except BaseException as exc:  # noqa: BLE001 - handed to the test's thread
+            outcome["error"] = exc
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    thread.join(120)
+    assert "error" not in outcome, outcome.get("error")
+    report = outcome["report"]
+    assert isinstance(report, kgbuild.BuildReport) and (report.read, report.stored) == (1, 1)
 
 
 def test_export_format_by_name_extension_or_media_type(tmp_path: Path) -> None:
