@@ -134,19 +134,25 @@ def test_serve_on_a_port_in_use_is_one_line(store: Path) -> None:
 
 
 
-@pytest.mark.parametrize("command", [["query", "ASK {}"], ["export"], ["stats"], ["link", "--dry-run"], ["load"]])
-def test_every_command_says_an_error_in_one_line_of_one_form(tmp_path: Path, command: list[str]) -> None:
-    """A store that is not there (for load, a shard cut short): `kgbuild: error: ...`, exit code 1, nothing else."""
-    if command == ["load"]:
-        cut = tmp_path / "part-0.nq"
-        cut.write_text("<urn:a> <urn:b> <urn:c> <urn:g> .\n", encoding="utf-8")
-        command = ["load", str(cut)]
-        expected = f"{cut}: ends inside a graph (no digest after its last triples): not a complete shard"
-    else:
-        expected = f"{tmp_path / 'none'}: no store here (run `kgbuild build` first)"
-    result = run(*command, "--store", str(tmp_path / "none"))
-    assert (result.exit_code, result.stdout, result.stderr) == (1, "", f"kgbuild: error: {expected}\n")
+NO_STORE = "no store here (run `kgbuild build` first)"
 
+
+@pytest.mark.parametrize(("command", "reason"), [
+    (["query", "ASK {}"], NO_STORE), (["export"], NO_STORE), (["stats"], NO_STORE), (["link", "--dry-run"], NO_STORE),
+    (["serve", "--workers", "1"], "no store here (run `kgbuild build` first, or serve with --token to fill it)"),
+    (["load"], "ends inside a graph (no digest after its last triples): not a complete shard"),
+], ids=["query", "export", "stats", "link", "serve", "load"])
+def test_every_command_says_an_error_in_one_line_of_one_form(tmp_path: Path, command: list[str], reason: str) -> None:
+    """A store that is not there (for load, a shard cut short): `kgbuild: error: ...`, exit code 1, nothing else."""
+    where = tmp_path / "none"
+    if command == ["load"]:
+        where = tmp_path / "part-0.nq"
+        where.write_text("<urn:a> <urn:b> <urn:c> <urn:g> .\n", encoding="utf-8")
+        command = ["load", str(where)]
+    elif command[0] == "serve":
+        command = [*command, "--port", str(free_port())]
+    result = run(*command, "--store", str(tmp_path / "none"))
+    assert (result.exit_code, result.stdout, result.stderr) == (1, "", f"kgbuild: error: {where}: {reason}\n")
 
 def test_verbose_adds_the_trace_to_the_one_line_error(tmp_path: Path) -> None:
     args = ["query", "--store", str(tmp_path / "none"), "ASK {}"]
