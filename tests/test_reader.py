@@ -7,6 +7,7 @@ import datetime as dt
 import gzip
 import io
 import json
+import random
 import sys
 import unicodedata
 from collections.abc import Callable
@@ -412,15 +413,29 @@ def test_bad_gzipped_file_is_one_error_naming_it(tmp_path: Path, name: str, cont
     assert isinstance(art, Article)
 
 
-def test_json_lines_past_the_cap_keep_the_lines_before_it(tmp_path: Path) -> None:
+# 1,000 lines of text that does not compress away (about 110 KB, 60 KB gzipped)
+LINES = "".join(json.dumps({"title": "Zipped", "text": random.Random(n).randbytes(50).hex()}) + "\n"
+                for n in range(1000)).encode()
+
+
+@pytest.mark.parametrize(
+    ("content", "cap", "reason"),
+    [
+        (gzip.compress(LINES), 20_000,
+         "more than 20,000 bytes once decompressed (the cap, --max-decompressed); the rest of the file is not read"),
+        (gzip.compress(LINES)[:30_000], 10**9,
+         "cannot read: Compressed file ended before the end-of-stream marker was reached"),
+    ],
+    ids=["over-the-cap", "cut-short"],
+)
+def test_gzipped_json_lines_keep_the_lines_before_a_failure(tmp_path: Path, content: bytes, cap: int,
+                                                           reason: str) -> None:
     path = tmp_path / "many.jsonl.gz"
-    line = json.dumps({"title": "Zipped", "text": "x" * 100}) + "\n"
-    path.write_bytes(gzip.compress(line.encode() * 1000))
-    results = list(read([path], max_decompressed=20_000))
-    *kept, err = results
+    path.write_bytes(content)
+    *kept, err = list(read([path], max_decompressed=cap))
     assert 0 < len(kept) < 1000 and all(isinstance(r, Article) for r in kept)
     assert [r.source for r in kept] == [f"{path}:{n}" for n in range(1, len(kept) + 1)]
-    assert isinstance(err, InputError) and err.source == str(path) and "more than 20,000 bytes" in err.reason
+    assert isinstance(err, InputError) and (err.source, err.reason) == (str(path), reason)
 
 
 # --- JSON and JSON Lines edge cases ----------------------------------------------------------------------------
