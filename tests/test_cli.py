@@ -212,6 +212,26 @@ def test_the_report_of_rejections_is_json_whatever_the_file_names(tmp_path: Path
     assert rows == [{"source": str(folder / name), "reason": "empty file", "report": None} for name in sorted(names)]
 
 
+
+@pytest.mark.parametrize(("where", "reason"), [("no/such/folder/report.jsonl", "No such file or directory"),
+                                               ("store/rejected.jsonl", "Is a directory")],
+                         ids=["opened", "moved-into-place"])
+def test_a_report_that_cannot_be_written_is_one_line_and_leaves_no_partial_file(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, where: str, reason: str) -> None:
+    """The report fails when its first rejection is written (its folder is not there), or when it is moved into
+    place at the end (a folder has its name)."""
+    monkeypatch.chdir(tmp_path)
+    Path("empty.txt").write_text("", encoding="utf-8")
+    Path("store", "rejected.jsonl").mkdir(parents=True)
+    report = [] if where.startswith("store/") else ["--report", where]
+    result = run("build", "empty.txt", str(EXAMPLE), "--store", "store", "--jobs", "1", *report)
+    assert result.exit_code == 1
+    assert result.stderr.splitlines() == ["kgbuild: empty.txt: empty file",
+                                          f"kgbuild: error: {where}: cannot write the report of rejected articles: "
+                                          f"{reason}"]
+    assert [p for p in tmp_path.rglob("*") if ".partial" in p.name] == []
+
+
 @pytest.mark.parametrize("name", ["KGBUILD_TOKEN", "KGBUILD_UPDATE_TOKEN"])
 def test_one_token_variable_for_server_and_client(store: Path, tmp_path: Path, name: str) -> None:
     """The server takes the token from either name, and so does the client: a user who sets one is not refused."""
