@@ -232,6 +232,26 @@ def test_a_report_that_cannot_be_written_is_one_line_and_leaves_no_partial_file(
     assert [p for p in tmp_path.rglob("*") if ".partial" in p.name] == []
 
 
+
+def test_without_dask_shard_says_what_to_install_and_load_still_works(tmp_path: Path,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """`pip install kgbuild` without the [dist] extra: a machine that loads shards made elsewhere."""
+    from kgbuild.distributed import extract_partition
+    from kgbuild.reader import read
+
+    quads, rejections, _ = extract_partition(list(read([EXAMPLE])))  # a shard, as a Dask worker writes it
+    assert not rejections
+    (tmp_path / "shards").mkdir()
+    (tmp_path / "shards" / "part-00000.nq").write_text(quads, encoding="utf-8")
+    monkeypatch.setitem(sys.modules, "distributed", None)  # as if Dask were not installed: importing it fails
+    shard = run("shard", str(EXAMPLE), "--out", str(tmp_path / "out"))
+    assert (shard.exit_code, shard.stderr) == (1, "kgbuild: error: kgbuild shard needs Dask: "
+                                                  "pip install 'kgbuild[dist]'\n")
+    load = run("load", str(tmp_path / "shards"), "--store", str(tmp_path / "s"))
+    assert load.exit_code == 0, load.output
+    assert load.stdout.startswith("1 shards loaded: 1 graphs stored, 0 unchanged, ")
+
+
 @pytest.mark.parametrize("name", ["KGBUILD_TOKEN", "KGBUILD_UPDATE_TOKEN"])
 def test_one_token_variable_for_server_and_client(store: Path, tmp_path: Path, name: str) -> None:
     """The server takes the token from either name, and so does the client: a user who sets one is not refused."""
