@@ -527,6 +527,18 @@ def test_folder_walk(tmp_path: Path) -> None:
     assert isinstance(err, InputError) and "no input files" in err.reason
 
 
+def test_a_broken_link_in_a_folder_is_one_error_and_the_walk_goes_on(tmp_path: Path) -> None:
+    (tmp_path / "a.txt").symlink_to(tmp_path / "gone.txt")  # a scraped folder whose target was deleted
+    (tmp_path / "b.txt").symlink_to(tmp_path / "b.txt")  # a link to itself
+    (tmp_path / "c.txt").write_text(GOOD, encoding="utf-8")
+    a, b, c = list(read([tmp_path]))
+    assert isinstance(a, InputError) and (a.source, a.reason) == (str(tmp_path / "a.txt"),
+                                                                   "cannot open: No such file or directory")
+    assert isinstance(b, InputError) and (b.source, b.reason) == (str(tmp_path / "b.txt"),
+                                                                   "cannot open: Too many levels of symbolic links")
+    assert isinstance(c, Article) and c.text == GOOD
+
+
 def test_stdin() -> None:
     lines = json.dumps({"id": "s1", "title": "From stdin", "text": "Piped."}) + "\nnot json\n"
     art, err = list(read(["-"], stdin=io.StringIO(lines)))
