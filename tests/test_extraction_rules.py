@@ -215,3 +215,14 @@ def test_a_day_and_month_with_no_tense_is_the_coming_one() -> None:
     f = wire("Prime Minister Ken Sato of Japan and his visit to Washington on April 29 are the talk of Tokyo.",
              dt.date(1987, 3, 26))
     assert [(m.kind, m.status, m.date) for m in f.meetings] == [("visit", "planned", dt.date(1987, 4, 29))]
+
+
+def test_a_place_ending_a_name_after_particles_is_part_of_the_name() -> None:
+    f = facts("Peruvian President Ana Soto spoke with Mexican President Luis de la Madrid about trade.")
+    assert {o.name: o.state for o in f.annotated.officials}["Luis de la Madrid"] == "mx"
+    assert "es" not in f.states
+
+
+def test_an_agreement_reached_today_is_concluded_whatever_it_will_bring() -> None:
+    f = facts("Chile will import copper from Peru under an agreement reached in Lima today.")
+    assert [(a.status, a.date) for a in f.agreements] == [("concluded", DAY)]

@@ -259,10 +259,13 @@ class Annotator:
         # Ambiguous names (Georgia) are judged once every unambiguous state of the text is known.
         unambiguous = [sp for sp in kept if self._unambiguous_state(sp)]
         result = []
+        covered = {i for sp in kept for i in range(sp.start, sp.end)}
         for span in kept:
             kind, key = self.labels[span.label_]
             if kind == "state" and self.gaz.states[key].ambiguous and not self._state_context(doc, span, unambiguous):
                 continue
+            if kind in ("state", "city") and self._ends_a_name(doc, span, covered):
+                continue  # "Miguel de la Madrid" is a president, not Spain's capital
             if kind in ("state", "adj"):
                 key = self.as_of(key, ref)
             for tok in span:
@@ -282,7 +285,9 @@ class Annotator:
             if (t[:1].isupper() and (t.lower() not in STOP_WORDS or after_name and t[1:].islower())
                     and re.fullmatch(r"[A-Z][\w'’.-]*", t)
                     and not t.isupper() or (len(t) == 2 and t.endswith(".") and t[0].isupper())) or (
-                    t in particles and 0 < tok.i < len(doc) - 1 and doc[tok.i + 1].text[:1].isupper()):
+                    t in particles and 0 < tok.i < len(doc) - 1 and (doc[tok.i + 1].text[:1].isupper() or (
+                        doc[tok.i + 1].text in particles and tok.i + 2 < len(doc)  # "de la Madrid"
+                        and doc[tok.i + 2].text[:1].isupper()))):
                 tok.ent_type_ = "name"
             elif t == "-" and 0 < tok.i < len(doc) - 1 and doc[tok.i - 1].ent_type_ == "name" \
                     and doc[tok.i + 1].is_alpha and not doc[tok.i + 1].ent_type_ \
@@ -294,6 +299,16 @@ class Annotator:
                     and not doc[tok.i + 1].ent_type_:
                 tok.ent_type_ = "name"  # an ayn or hamza ending a name word: "Mohammed Shia’ Al-Sudani"
         return result
+
+    def _ends_a_name(self, doc: Doc, span: Span, covered: set[int]) -> bool:
+        """Whether a place's name follows a name word and lower-case particles: "Miguel de la Madrid"."""
+        i = span.start - 1
+        while i >= 0 and doc[i].text in self.lex.particles and doc[i].text.islower():
+            i -= 1
+        if i == span.start - 1 or i < 0:
+            return False
+        word = doc[i]
+        return word.is_alpha and word.text[:1].isupper() and i not in covered and not word.is_sent_start
 
     def _extend_titles(self, doc: Doc) -> None:
         """Grow each run of title words into the long title it heads or ends.

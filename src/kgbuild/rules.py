@@ -378,7 +378,8 @@ class RuleSet:
         planned = _has_cue(before, self.planned if family == "agreement" else self.planned_meeting)
         if family == "agreement":
             after = words[end: end + 4]
-            if any(t in ("signed", "initialled", "initialed", "reached") for t in before):
+            # "signed a treaty", and "under an agreement reached in Tehran today" though "will import" comes first
+            if any(t in ("signed", "initialled", "initialed", "reached") for t in [*before, *after[:1]]):
                 return "concluded"
             return "planned" if planned or _has_cue(after, [("will",), ("to", "be"), ("would",)]) else "concluded"
         if planned:
