@@ -316,6 +316,32 @@ def test_caps_hold_and_the_server_answers_afterwards(server) -> None:
     assert _update(server, f"INSERT DATA {{ GRAPH <{KGR}after> {{ <{KGR}a> <{KG}n> 1 }} }}")[0] == 204
 
 
+def test_graph_store_reads_do_not_wait_behind_a_running_update(server) -> None:
+    gs, nt = server.base + "/graph-store", {"Accept": "application/n-triples"}
+    small = {"graph": KGR + "small"}
+    data = "".join(f"<{KGR}s/{i}> <{KG}n> {i} .\n" for i in range(5))
+    assert http("PUT", gs, params=small, data=data, headers={"Content-Type": "text/turtle", **AUTH}
+                )[0] in (201, 204)
+    assert http("GET", gs, params=small, headers=nt)[0] == 200  # now the readers' checkpoint has every write
+    runaway = (f"INSERT {{ GRAPH <{KGR}big> {{ ?a <{KG}m> ?z }} }} WHERE "
+               f"{{ GRAPH ?g {{ ?a <{KG}n> ?x . ?b <{KG}n> ?y . ?c <{KG}n> ?z }} }}")
+    update: list[tuple] = []
+    writer = threading.Thread(target=lambda: update.append(_update(server, runaway)))
+    writer.start()
+    try:
+        time.sleep(0.5)  # the update reaches the writer, which holds it until the 3 s time limit stops it
+        status, _, body = http("GET", gs, params=small, headers=nt)
+        missing = http("GET", gs, params={"graph": KGR + "no-such-graph"}, headers=nt)[0]
+        head = http("HEAD", gs, params=small, headers=nt)[0]
+        answered_while_the_update_ran = writer.is_alive()
+    finally:
+        writer.join()
+    assert (status, missing, head) == (200, 404, 200) and body.count(b"\n") == 5
+    # Asking whether a graph exists went to a reader, not to the writer (which would have answered after the update).
+    assert answered_while_the_update_ran
+    assert update[0][0] == 503 and b"time limit" in update[0][2], update
+
+
 def test_big_literal_is_an_error_message(server) -> None:
     literal = "x" * (15 * 1024 * 1024)
     status, headers, body = http("POST", server.base + "/sparql", data=f'SELECT ("{literal}" AS ?x) {{}}',

@@ -16,7 +16,7 @@ import pyoxigraph as ox
 from flask import Blueprint, Response, g, request
 
 from . import formats
-from .endpoint_protocol import authorise, backend, fail, result_response, run, settings, write
+from .endpoint_protocol import authorise, fail, graph_exists, result_response, run, settings, write
 
 blueprint = Blueprint("graph_store", __name__)
 METHODS = ["GET", "HEAD", "PUT", "POST", "DELETE"]
@@ -63,7 +63,7 @@ def _read(graph: str | None) -> Response:
     choice = formats.negotiate(request.headers.get("Accept"), request.args.get("format"))
     if choice.graph is None:
         fail(406, "a graph is RDF: accept text/turtle, application/n-triples, application/rdf+xml, ...")
-    if graph is not None and not backend().has_graph(graph):
+    if graph is not None and not graph_exists(graph):
         fail(404, f"no graph <{graph}>")
     query = ("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }" if graph is None
              else f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}")
@@ -96,7 +96,7 @@ def _triples() -> list[ox.Triple]:
 def _write(graph: str | None, *, new: bool = False) -> Response:
     authorise()
     target = f"GRAPH <{graph}>" if graph else "DEFAULT"
-    existed = graph is None or (not new and backend().has_graph(graph))
+    existed = graph is None or (not new and graph_exists(graph, live=True))
     if request.method == "DELETE":
         if not existed:
             fail(404, f"no graph <{graph}>")

@@ -38,7 +38,7 @@ class QueryTimeout(Exception):
 
 
 class WorkerFailed(Exception):
-    """A worker died while answering (e.g. out of memory); it has been replaced."""
+    """A worker died while answering (e.g. out of memory; it has been replaced) or could not answer."""
 
 
 class WriteFailed(Exception):
@@ -240,7 +240,15 @@ class Backend:
         self.write_error = None
         return reply
 
-    def has_graph(self, iri: str) -> bool:
+    def has_graph(self, iri: str, *, live: bool = False) -> bool:
+        """Whether the store holds the named graph `iri`. Asked of a reader, so that a read never waits behind a
+        running write; with `live`, of the writer: a write waits there anyway, and asking a reader first would make
+        a checkpoint before each write of a batch."""
+        if not live:
+            reply = self.call(("has_graph", iri))
+            if reply[0] == "error":
+                raise WorkerFailed(reply[2])
+            return bool(reply[3])
         with self._write_lock:
             reply = self._writer_call(("has_graph", iri), self.timeout)
         if reply[0] == "error":

@@ -4,6 +4,8 @@ writing answers in the negotiated format, and the update token check."""
 from __future__ import annotations
 
 import hmac
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import NoReturn
 from urllib.parse import urlsplit
@@ -77,13 +79,9 @@ def run(query: str, choice: formats.Choice, *, default: list[str] | None = None,
     graph = choice.graph.key if choice.graph else None
     s = settings()
     options = s.query_options() if union is None else {**s.query_options(), "union": union}
-    try:
+    with _pool_failures():
         reply = backend().call(("query", query, default or None, named or None, results, graph,
                                 s.max_rows if rows is None else rows, options))
-    except QueryTimeout as exc:
-        fail(503, str(exc), **{"Retry-After": "1"})
-    except WorkerFailed as exc:
-        fail(503, str(exc))
     if reply[0] == "error":
         fail(reply[1], reply[2])
     _, g.kind, key, body, g.rows, truncated = reply
@@ -92,8 +90,21 @@ def run(query: str, choice: formats.Choice, *, default: list[str] | None = None,
 
 def write(job: tuple) -> None:
     """Run a write on the writer process; failures end the request."""
-    try:
+    with _pool_failures():
         backend().write(job)
+
+
+def graph_exists(graph: str, *, live: bool = False) -> bool:
+    """Whether the store holds the named graph (see Backend.has_graph for `live`); failures end the request."""
+    with _pool_failures():
+        return backend().has_graph(graph, live=live)
+
+
+@contextmanager
+def _pool_failures() -> Iterator[None]:
+    """End the request with the status of a read or write the worker pool could not do."""
+    try:
+        yield
     except QueryTimeout as exc:
         fail(503, str(exc), **{"Retry-After": "1"})
     except WorkerFailed as exc:

@@ -11,7 +11,7 @@ is bounded in time and memory.
 
 Protocol over a `multiprocessing.connection.Connection` (pickled tuples):
   reader  ("query", gen, snapshot, sparql, default_graphs, named_graphs, results_fmt, graph_fmt, max_rows[, options])
-          ("count", gen, snapshot)
+          ("count", gen, snapshot), ("has_graph", gen, snapshot, iri)
   writer  ("update", sparql, options)   a client's update: checked (see PARSED_UPDATE_BYTES), then run
           ("write", sparql)             an update the server made (Graph Store Protocol): run as it is
           ("has_graph", iri), ("backup", folder), ("count",)
@@ -377,6 +377,8 @@ def main(fd: int, max_memory: int = 0, store_path: str | None = None, offline: b
                 gen = job[1]
             if job[0] == "count":
                 reply = ("ok", "count", None, None, len(store), False)
+            elif job[0] == "has_graph":
+                reply = ("ok", "has_graph", None, store.contains_named_graph(ox.NamedNode(job[3])), 0, False)
             else:
                 reply = run_query(store, *job[3:])
         except MemoryError:
