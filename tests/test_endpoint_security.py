@@ -496,6 +496,46 @@ def test_full_disk_is_reported_and_writes_work_again_once_space_is_back(small_di
 
 
 
+def _fill(disk: Path) -> Path:
+    """A file taking every free byte of `disk`."""
+    filler = disk / "filler"
+    with open(filler, "wb") as fh:
+        try:
+            while True:
+                fh.write(b"\0" * 65536)
+                fh.flush()
+        except OSError:
+            pass
+    return filler
+
+
+def test_a_failed_checkpoint_is_reported_retried_after_a_write_and_not_on_every_read(small_disk: Path,
+                                                                                      tmp_path: Path) -> None:
+    _store(small_disk / "store")
+    port, log = free_port(), tmp_path / "server.log"
+    srv = kgbuild_serve(small_disk / "store", port, log, token=TOKEN, workers=2, timeout=20.0)
+    base, gs, ttl = f"http://127.0.0.1:{port}", f"http://127.0.0.1:{port}/graph-store", {"Content-Type": "text/turtle",
+                                                                                            **AUTH}
+    try:
+        assert http("PUT", gs, params={"graph": KGR + "a"}, data=f"<{KGR}a> <{KG}n> 1 .", headers=ttl)[0] == 201
+        filler = _fill(small_disk)  # the checkpoint of that write needs the disk (RocksDB flushes first): it fails
+        for _ in range(3):  # the readers answer from the last checkpoint, which is older than the write
+            assert http("GET", gs, params={"graph": KGR + "a"})[0] == 404
+        status, _, body = http("GET", base + "/health")
+        assert status == 503 and json.loads(body)["status"] == "reads behind writes", body
+        assert "No space" in json.loads(body)["checkpoint_error"], body
+        filler.unlink()
+        # Reads alone do not retry it yet (one attempt per 10 s): one failure, one warning, for four reads.
+        assert log.read_text().count("cannot make a checkpoint") == 1
+        # A write that works retries it at the next read.
+        assert http("PUT", gs, params={"graph": KGR + "b"}, data=f"<{KGR}b> <{KG}n> 2 .", headers=ttl)[0] == 201
+        assert [http("GET", gs, params={"graph": KGR + g})[0] for g in "ab"] == [200, 200]
+        status, _, body = http("GET", base + "/health")
+        assert status == 200 and "checkpoint_error" not in json.loads(body), body
+    finally:
+        srv.stop()
+
+
 def test_a_client_cannot_retire_a_worker_by_naming_memory(tmp_path: Path) -> None:
     # A worker is replaced after a memory failure; that is decided on the failure, not on the error's text, which
     # quotes the query: a bad query saying "memory" must not cost the server a process start each time.

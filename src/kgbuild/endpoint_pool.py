@@ -31,6 +31,7 @@ from .endpoint_worker import RETIRE
 from .store import Store
 
 log = logging.getLogger("kgbuild.endpoint")
+CHECKPOINT_RETRY = 10.0  # seconds between attempts at a checkpoint that failed, unless a write comes first
 
 
 class QueryTimeout(Exception):
@@ -88,12 +89,14 @@ class Backend:
         self.max_memory = max_memory
         self.offline = offline  # run the workers where they can reach no host (no SERVICE or LOAD is allowed)
         self.write_error: str | None = None  # why the last write failed, until one succeeds
+        self.checkpoint_error: str | None = None  # why the readers' checkpoint is behind the store, until it is not
         # endpoint_worker's options for every query: allowed SERVICE hosts, base IRI, response size limit
         self.query_options: dict = {}
         self._size = workers
         self._write_lock = threading.Lock()
         self._snap_lock = threading.Lock()  # guards gen/current/_dirty and every worker's gen
         self._dirty = True
+        self._retry_at = 0.0  # a failed checkpoint is not tried again before this time.monotonic() or a write
         self._gen = 0
         self._current: Path | None = None
         parent = Path(store_path).resolve().parent  # same file system, so checkpoints are hard links
@@ -143,7 +146,9 @@ class Backend:
     def _snapshot(self) -> None:
         """Publish a checkpoint of the live store if it changed; caller may hold no lock."""
         with self._snap_lock:
-            if not self._dirty:
+            # After a failure, retried by the first read after the next write or after CHECKPOINT_RETRY seconds:
+            # not by every read, each of which would wait for the writer to fail again (e.g. on a full disk).
+            if not self._dirty or (self._current is not None and time.monotonic() < self._retry_at):
                 return
             self._dirty = False  # a write finishing during the backup sets it again
             gen = self._gen + 1
@@ -154,11 +159,15 @@ class Backend:
                 if reply[0] == "error":
                     raise WriteFailed(reply[1], reply[2])
             except (QueryTimeout, WorkerFailed, WriteFailed) as exc:  # readers go on with the last checkpoint
-                log.warning("cannot make a checkpoint for the readers: %s", exc)
+                log.warning("cannot make a checkpoint for the readers (retried after the next write or in %g s): %s",
+                            CHECKPOINT_RETRY, exc)
+                self.checkpoint_error = str(exc)
+                self._retry_at = time.monotonic() + CHECKPOINT_RETRY
                 self._dirty = True
                 shutil.rmtree(path, ignore_errors=True)
                 return
             self._gen, self._current = gen, path
+            self.checkpoint_error = None
             used = {w.gen for w in self._workers} | {gen}
             for old in self._snapdir.iterdir():
                 if old.name.startswith("g") and int(old.name[1:]) not in used:
@@ -238,6 +247,7 @@ class Backend:
                 self.write_error = reply[2]
             raise WriteFailed(reply[1], reply[2])
         self.write_error = None
+        self._retry_at = 0.0  # the store took a write: a checkpoint may work again too
         return reply
 
     def has_graph(self, iri: str, *, live: bool = False) -> bool:

@@ -106,7 +106,8 @@ def service_description(graph_fmt: formats.Format | None) -> Response:
 
 @blueprint.route("/health")
 def health() -> Response:
-    """200 when the server answers queries and, if it takes updates, its last write worked; 503 and why if not."""
+    """200 when the server answers queries, with every write made, and if it takes updates its last write worked;
+    503 and why if not."""
     g.kind = "health"
     store = backend()
     state: dict[str, object] = {"status": "ok", "updates": bool(settings().token)}
@@ -123,6 +124,9 @@ def health() -> Response:
         state["disk_free_bytes"] = disk.free
     except OSError:
         pass
+    if store.checkpoint_error is not None:  # queries are answered, but without the latest writes
+        state.update(status="reads behind writes" if reply[0] == "ok" else state["status"],
+                     checkpoint_error=store.checkpoint_error)
     if store.write_error is not None:
         state.update(status="unavailable" if reply[0] != "ok" else "writes failing", write_error=store.write_error)
     return Response(json.dumps(state), status=200 if state["status"] == "ok" else 503,
