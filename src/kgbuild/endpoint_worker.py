@@ -24,6 +24,8 @@ from __future__ import annotations
 import re
 import resource
 import sys
+from collections.abc import Callable
+from functools import partial
 from multiprocessing.connection import Connection
 from pathlib import Path
 
@@ -320,35 +322,67 @@ def _limit_memory(max_bytes: int) -> None:
         resource.setrlimit(resource.RLIMIT_DATA, (max_bytes, max_bytes))
 
 
-def writer(conn: Connection, store_path: str, offline: bool) -> None:
-    try:
-        store = ox.Store(store_path)
-    except OSError as exc:  # e.g. a full disk: RocksDB writes files as it opens
-        conn.send(("failed", _no_paths(str(exc))))
-        return
-    conn.send(("ready", offline))
+def _serve(conn: Connection, answer: Callable[[tuple], tuple]) -> None:
+    """Answer the server's jobs one at a time until it goes away or a reply retires this process."""
     while True:
         try:
             job = conn.recv()
         except (EOFError, OSError):  # the server is gone
             return
         try:
-            if job[0] == "update":
-                reply = run_update(store, job[1], job[2], offline)
-            elif job[0] == "write":
-                reply = _write(store, job[1])
-            elif job[0] == "has_graph":
-                reply = ("ok", "has_graph", None, store.contains_named_graph(ox.NamedNode(job[1])), 0, False)
-            elif job[0] == "backup":
-                store.backup(job[1])
-                reply = ("ok", "backup", None, None, 0, False)
-            else:
-                reply = ("ok", "count", None, None, len(store), False)
-        except OSError as exc:
-            reply = ("error", 507, f"{type(exc).__name__}: {_no_paths(str(exc))}")
+            reply = answer(job)
+        except MemoryError:
+            reply = _out_of_memory(500, "the request needs more memory than this server allows "
+                                        "(kgbuild serve --max-query-memory)")
         except Exception as exc:  # noqa: BLE001 - report, never die on one bad job
             reply = ("error", 500, f"{type(exc).__name__}: {_no_paths(str(exc))}")
         conn.send(reply)
+        if reply[-1] == RETIRE:
+            return
+
+
+def _count(store: ox.Store) -> tuple:
+    return ("ok", "count", None, None, len(store), False)
+
+
+def _has_graph(store: ox.Store, iri: str) -> tuple:
+    return ("ok", "has_graph", None, store.contains_named_graph(ox.NamedNode(iri)), 0, False)
+
+
+class _Reader:
+    """A reader's jobs, each on the checkpoint it names (opened once, until the server names a newer one)."""
+
+    def __init__(self) -> None:
+        self.gen: int | None = None
+        self.store: ox.Store | None = None
+
+    def __call__(self, job: tuple) -> tuple:
+        if job[1] != self.gen:
+            self.store = None  # closed before the next one is opened
+            self.store = ox.Store.read_only(job[2])
+            self.gen = job[1]
+        if job[0] == "count":
+            return _count(self.store)
+        if job[0] == "has_graph":
+            return _has_graph(self.store, job[3])
+        return run_query(self.store, *job[3:])
+
+
+def _writer(store: ox.Store, offline: bool, job: tuple) -> tuple:
+    """A job of the writer, on the live store."""
+    try:
+        if job[0] == "update":
+            return run_update(store, job[1], job[2], offline)
+        if job[0] == "write":
+            return _write(store, job[1])
+        if job[0] == "has_graph":
+            return _has_graph(store, job[1])
+        if job[0] == "backup":
+            store.backup(job[1])
+            return ("ok", "backup", None, None, 0, False)
+        return _count(store)
+    except OSError as exc:  # the store cannot be read or written (e.g. a full disk): the server reopens it
+        return ("error", 507, f"{type(exc).__name__}: {_no_paths(str(exc))}")
 
 
 def main(fd: int, max_memory: int = 0, store_path: str | None = None, offline: bool = False) -> None:
@@ -359,36 +393,17 @@ def main(fd: int, max_memory: int = 0, store_path: str | None = None, offline: b
     from . import endpoint_policy
 
     endpoint_policy.warm_up()  # import and build rdflib's grammar now, not in the first query's time
-    if store_path is not None:
-        writer(conn, store_path, offline)
+    if store_path is None:
+        conn.send(("ready", offline))
+        _serve(conn, _Reader())
         return
-    gen: int | None = None
-    store: ox.Store | None = None
+    try:
+        store = ox.Store(store_path)
+    except OSError as exc:  # e.g. a full disk: RocksDB writes files as it opens
+        conn.send(("failed", _no_paths(str(exc))))
+        return
     conn.send(("ready", offline))
-    while True:
-        try:
-            job = conn.recv()
-        except (EOFError, OSError):  # the server is gone
-            return
-        try:
-            if job[1] != gen:  # the server published a newer checkpoint: read that one from now on
-                store = None
-                store = ox.Store.read_only(job[2])
-                gen = job[1]
-            if job[0] == "count":
-                reply = ("ok", "count", None, None, len(store), False)
-            elif job[0] == "has_graph":
-                reply = ("ok", "has_graph", None, store.contains_named_graph(ox.NamedNode(job[3])), 0, False)
-            else:
-                reply = run_query(store, *job[3:])
-        except MemoryError:
-            reply = _out_of_memory(500, "the query needs more memory than this server allows "
-                                        "(kgbuild serve --max-query-memory)")
-        except Exception as exc:  # noqa: BLE001 - report, never die on one bad job
-            reply = ("error", 500, f"{type(exc).__name__}: {_no_paths(str(exc))}")
-        conn.send(reply)
-        if reply[-1] == RETIRE:
-            return
+    _serve(conn, partial(_writer, store, offline))
 
 
 if __name__ == "__main__":  # FD MAX_MEMORY STORE|- offline|online
