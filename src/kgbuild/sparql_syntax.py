@@ -29,6 +29,10 @@ def _short(rest: str, text: str, column: int) -> str:
             prefix = re.search(r"([A-Za-z][\w.-]*)?:[\w.-]*$", text[:column - 1])
             name = prefix[1] or "" if prefix else ""
             return f"undeclared prefix '{name}:' (declare it: PREFIX {name}: <...>)"
+        # Oxigraph lists the reason for a rule it refuses among the tokens, as a sentence: that is the message.
+        reasons = [n for n in names if len(n.split()) > 2 and re.search(r"[a-z]", n) and not re.search(r"[\['\"]", n)]
+        if reasons:
+            return "; ".join(reasons)
         words = [n for n in names if re.fullmatch(r"[A-Za-z][\w ]*", n)]  # keywords, not character classes
         if not words:
             return "unexpected character"
