@@ -103,8 +103,8 @@ def _finish(resp: Response) -> Response:
 
 
 def _http_error(exc: HTTPException) -> Response:
-    if exc.response is not None:  # our own fail(): already a plain-text answer
-        return exc.response
+    # Werkzeug's and Flask's own errors (404, 405, 413, ...) in plain text like ours; our own fail() never comes here:
+    # Flask answers an HTTPException that carries its response (no code) with that response.
     resp = Response(f"{exc.code} {exc.name}: {exc.description}\n", status=exc.code,
                     content_type="text/plain; charset=utf-8")
     for key, value in exc.get_headers():
