@@ -405,3 +405,127 @@ def test_rdflib_sparqlstore(server: Server) -> None:
     labels = sorted(str(row[0]) for row in graph.query(STATES))
     assert labels == ["China", "Pakistan", "United States"]
     assert graph.query("ASK { ?s ?p ?o }").askAnswer is True
+
+
+# -- the protocol's refusals and less used forms ------------------------------------------------------------
+ASK_ANY = "ASK { ?s ?p ?o }"
+CONSTRUCT_LABELS = f"CONSTRUCT {{ ?s <{RDFS}label> ?l }} WHERE {{ ?s <{RDFS}label> ?l }}"
+
+
+@pytest.mark.parametrize(("method", "params", "headers", "data", "status", "says"), [
+    # SPARQL is UTF-8: a body in another charset is refused, not misread; bytes that are no UTF-8 are a bad request.
+    ("POST", {}, {"Content-Type": "application/sparql-query; charset=ISO-8859-1"}, b"ASK {}", 415,
+     b"UTF-8, not iso-8859-1"),
+    ("POST", {}, {"Content-Type": "application/sparql-query"}, b'ASK { ?s ?p "\xe9" }', 400, b"not UTF-8"),
+    ("POST", {}, {"Content-Type": "text/plain"}, ASK_ANY.encode(), 415, b"application/sparql-query"),
+    # Each query form answers 406 when the client accepts none of its formats, naming one it could accept.
+    ("GET", {"query": ASK_ANY}, {"Accept": "text/turtle"}, None, 406, b"ASK result"),
+    ("GET", {"query": CONSTRUCT_LABELS}, {"Accept": "application/sparql-results+json"}, None, 406, b"text/turtle"),
+    ("GET", {}, {"Accept": "application/sparql-results+json"}, None, 406, b"service description is RDF"),
+    # Werkzeug's own errors are plain text too, with their headers (Allow).
+    ("PUT", {"query": ASK_ANY}, {}, b"", 405, b"405 Method Not Allowed"),
+])
+def test_sparql_refusals(server: Server, method: str, params: dict, headers: dict, data: bytes | None, status: int,
+                         says: bytes) -> None:
+    got, answer_headers, body = http(method, server.base + "/sparql", params=params, data=data, headers=headers)
+    assert got == status and says in body, body
+    assert answer_headers["content-type"].startswith("text/plain")
+    if status == 405:
+        assert set(answer_headers["allow"].replace(" ", "").split(",")) >= {"GET", "HEAD", "POST"}
+
+
+@pytest.mark.parametrize(("text", "says"), [
+    ("SELECT * WHERE { ?s ?p ?o } GROUP BY ?s", b"SELECT * is not authorized with GROUP BY"),
+    (f"INSERT DATA {{ GRAPH <{KGR}article/v> {{ <{KGR}v> <{RDFS}label> ?x }} }}", b"Variables are not allowed"),
+])
+def test_what_oxigraph_refuses_after_the_policy_read_it_is_a_400_with_oxigraph_s_reason(server: Server, text: str,
+                                                                                       says: bytes) -> None:
+    # rdflib's grammar (the policy) reads both; Oxigraph does not: the client hears why, and nothing is written.
+    kind = "update" if text.startswith("INSERT") else "query"
+    status, _, body = http("POST", server.base + "/sparql", data=text,
+                           headers={"Content-Type": f"application/sparql-{kind}", "Authorization": f"Bearer {TOKEN}"})
+    assert status == 400 and f"malformed {kind}".encode() in body and says in body, body
+    assert select(server, f"SELECT * WHERE {{ GRAPH <{KGR}article/v> {{ ?s ?p ?o }} }}") == []
+
+
+def test_a_post_form_may_carry_the_query_in_the_url(server: Server) -> None:
+    status, _, body = http("POST", server.base + "/sparql", params={"query": STATES}, data=b"",
+                           headers={"Content-Type": "application/x-www-form-urlencoded"})
+    assert status == 200 and len(json.loads(body)["results"]["bindings"]) == 3
+
+
+@pytest.mark.parametrize(("fmt", "ctype"), [("csv", "text/csv"), ("tsv", "text/tab-separated-values")])
+def test_ask_in_csv_and_tsv_is_the_bare_word(server: Server, fmt: str, ctype: str) -> None:
+    for query, word in ((ASK_ANY, b"true\n"), (f"ASK {{ <{KGR}nothing> ?p ?o }}", b"false\n")):
+        status, headers, body = http("GET", server.base + "/sparql", params={"query": query, "format": fmt})
+        assert (status, body) == (200, word) and headers["content-type"].startswith(ctype)
+
+
+@pytest.mark.parametrize(("query", "fmt", "filename"), [
+    (STATES, "csv", "result.csv"), (CONSTRUCT_LABELS, "turtle", "result.ttl"), (STATES, "json", "result.srj"),
+])
+def test_download_names_the_file_by_its_format(server: Server, query: str, fmt: str, filename: str) -> None:
+    status, headers, _ = http("GET", server.base + "/sparql", params={"query": query, "format": fmt, "download": "1"})
+    assert status == 200 and headers["content-disposition"] == f'attachment; filename="{filename}"'
+    assert "content-disposition" not in http("GET", server.base + "/sparql", params={"query": query, "format": fmt})[1]
+
+
+@pytest.mark.parametrize("accept", ["application/n-quads", "application/trig"])
+def test_service_description_in_a_dataset_format_is_in_the_default_graph(server: Server, accept: str) -> None:
+    status, headers, body = http("GET", server.base + "/sparql", headers={"Accept": accept})
+    assert status == 200 and headers["content-type"].startswith(accept)
+    quads = list(ox.parse(body, ox.RdfFormat.from_media_type(accept)))
+    assert quads and all(q.graph_name == ox.DefaultGraph() for q in quads)
+    assert ox.NamedNode(server.base + "/sparql") in {q.object for q in quads}
+
+
+@pytest.mark.parametrize(("method", "params", "headers", "data", "status", "says"), [
+    ("GET", {"default": "", "graph": A1}, {}, None, 400, b"name one graph"),
+    ("GET", {}, {}, None, 400, b"name the graph"),
+    ("GET", {"graph": "not an iri"}, {}, None, 400, b"not an IRI"),
+    ("GET", {"graph": A1}, {"Accept": "application/sparql-results+json"}, None, 406, b"a graph is RDF"),
+    ("DELETE", {"graph": KGR + "article/never-made"}, {"Authorization": f"Bearer {TOKEN}"}, None, 404, b"no graph"),
+    ("PUT", {"graph": KGR + "article/q"}, {"Authorization": f"Bearer {TOKEN}", "Content-Type": "application/n-quads"},
+     b"", 415, b"text/turtle"),
+    ("POST", {"graph": KGR + "article/form"}, {"Authorization": f"Bearer {TOKEN}",
+                                               "Content-Type": "multipart/form-data; boundary=b"},
+     b"--b\r\nContent-Disposition: form-data; name=\"x\"\r\n\r\nnot a file\r\n--b--\r\n", 400, b"holds no file"),
+])
+def test_graph_store_refusals(server: Server, method: str, params: dict, headers: dict, data: bytes | None,
+                              status: int, says: bytes) -> None:
+    got, _, body = http(method, server.base + "/graph-store", params=params, headers=headers, data=data)
+    assert got == status and says in body, body
+    assert http("GET", server.base + "/graph-store", params={"graph": A1})[0] == 200  # nothing else changed
+
+
+def test_graph_store_takes_the_files_of_a_form(server: Server) -> None:
+    graph = KGR + "article/uploaded"
+    files = [("a.ttl", "text/turtle", f'<{KGR}u1> <{RDFS}label> "one" .'),
+             ("b.nt", "application/n-triples", f'<{KGR}u2> <{RDFS}label> "two" .\n')]
+    body = b"".join(f'--b\r\nContent-Disposition: form-data; name="file{i}"; filename="{name}"\r\n'
+                    f"Content-Type: {ctype}\r\n\r\n{text}\r\n".encode() for i, (name, ctype, text) in enumerate(files))
+    status, _, answer = http("POST", server.base + "/graph-store", params={"graph": graph}, data=body + b"--b--\r\n",
+                             headers={"Content-Type": "multipart/form-data; boundary=b",
+                                      "Authorization": f"Bearer {TOKEN}"})
+    try:
+        assert status == 201, answer
+        rows = select(server, f"SELECT ?l WHERE {{ GRAPH <{graph}> {{ ?s <{RDFS}label> ?l }} }} ORDER BY ?l")
+        assert [r["l"]["value"] for r in rows] == ["one", "two"]
+    finally:
+        http("DELETE", server.base + "/graph-store", params={"graph": graph},
+             headers={"Authorization": f"Bearer {TOKEN}"})
+
+
+@pytest.mark.parametrize(("update", "params", "says"), [
+    (f"WITH <{A1}> DELETE {{ ?s ?p ?o }} WHERE {{ ?s ?p ?o }}", {"using-graph-uri": A1},
+     b"say the graphs in one place"),
+    (f"DELETE {{ ?s ?p ?o }} USING <{A1}> WHERE {{ ?s ?p ?o }}", {"using-named-graph-uri": A2},
+     b"say the graphs in one place"),
+    ("DELETE { ?s ?p ?o } WHERE { ?s ?p ?o }", {"using-graph-uri": "not an iri"}, b"not an IRI in using-graph-uri"),
+])
+def test_using_graph_parameters_that_cannot_apply_are_400_and_write_nothing(server: Server, update: str,
+                                                                           params: dict, says: bytes) -> None:
+    status, _, body = http("POST", server.base + "/sparql", params=params, data=update,
+                           headers={"Content-Type": "application/sparql-update", "Authorization": f"Bearer {TOKEN}"})
+    assert status == 400 and says in body, body
+    assert len(select(server, STATES)) == 3
