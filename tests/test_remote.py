@@ -161,6 +161,111 @@ def test_unreachable_store_is_a_clear_error() -> None:
     assert result.exit_code == 1 and "cannot reach the store" in result.output
 
 
+def test_one_graph_in_a_dataset_format_keeps_its_name_and_the_store_in_a_triple_format_is_the_union(
+        oxigraph_server: str) -> None:
+    graphs = _graphs()
+    store = open_store(oxigraph_server)
+    store.put(graphs)
+    out = io.BytesIO()
+    store.dump(out, ox.RdfFormat.N_QUADS, graph=graphs[1].iri)
+    quads = list(ox.parse(out.getvalue(), ox.RdfFormat.N_QUADS))
+    assert len(quads) == graphs[1].ntriples.count("\n") and {q.graph_name.value for q in quads} == {graphs[1].iri}
+    out = io.BytesIO()
+    store.dump(out, ox.RdfFormat.N_TRIPLES)
+    triples = list(ox.parse(out.getvalue(), ox.RdfFormat.N_TRIPLES))
+    assert len(triples) == len(store) == sum(g.ntriples.count("\n") for g in graphs)
+
+
+class ThirdPartyServer:
+    """A stand-in for a server we do not ship (GraphDB, a proxy): it records each request and answers
+    `ASK {}` with a SPARQL JSON boolean only on `sparql_path`, 404 elsewhere."""
+
+    def __init__(self, sparql_path: str | None) -> None:
+        import http.server
+        import threading
+
+        self.requests: list[tuple[str, str, str | None]] = []
+        outer = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def _answer(self) -> None:
+                outer.requests.append((self.command, self.path, self.headers.get("Authorization")))
+                if sparql_path is not None and self.path.split("?")[0] == sparql_path:
+                    body = b'{"head":{},"boolean":true}'
+                    self.send_response(200)
+                    self.send_header("Content-Type", "application/sparql-results+json")
+                else:
+                    body = b"no such page"
+                    self.send_response(404)
+                    self.send_header("Content-Type", "text/plain")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            do_GET = do_POST = _answer
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.base = f"127.0.0.1:{self.httpd.server_address[1]}"
+        self._thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self._thread.start()
+
+    def close(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+def test_credentials_in_the_url_are_sent_as_basic_auth_and_never_shown() -> None:
+    server = ThirdPartyServer("/repositories/kg")
+    try:
+        store = open_store(f"http://kg-user:p%40ss@{server.base}/repositories/kg")
+        # GraphDB's layout: the repository answers queries and takes updates at .../statements.
+        assert store.query_url == f"http://{server.base}/repositories/kg"
+        assert store.update_url == f"http://{server.base}/repositories/kg/statements"
+        assert {auth for _, _, auth in server.requests} == {"Basic a2ctdXNlcjpwQHNz"}  # base64 of kg-user:p@ss
+        with pytest.raises(StoreError) as error:
+            store.update("CLEAR ALL")  # the stand-in has no /statements: 404
+        assert "HTTP 404" in str(error.value) and "p%40ss" not in str(error.value) and "p@ss" not in str(error.value)
+        assert "kg-user" not in repr(store)
+    finally:
+        server.close()
+
+
+def test_a_server_without_a_sparql_endpoint_is_named_with_the_urls_tried() -> None:
+    server = ThirdPartyServer(None)
+    try:
+        with pytest.raises(StoreError, match=r"no SPARQL endpoint found \(tried .*/data/query, .*/data/sparql, "
+                                             r".*/data\); give the query endpoint's URL"):
+            open_store(f"http://{server.base}/data")
+        assert [m for m, _, _ in server.requests] == ["GET"] * 3  # probing never writes
+    finally:
+        server.close()
+
+
+@pytest.mark.parametrize(("query", "update"), [
+    ("/ds/query", "/ds/update"),  # Oxigraph server, Fuseki
+    ("/repositories/kg", "/repositories/kg/statements"),  # GraphDB
+    ("/sparql", "/sparql"),  # kgbuild serve, QLever, Virtuoso
+])
+def test_the_update_endpoint_beside_a_query_endpoint(query: str, update: str) -> None:
+    url = f"http://127.0.0.1:9/any#query={query}"  # a query endpoint named in the fragment: nothing is probed
+    assert RemoteStore(url).update_url == f"http://127.0.0.1:9{update}"
+
+
+def test_a_store_opened_read_only_refuses_writes_and_one_without_a_graph_store_refuses_n_quads() -> None:
+    server = ThirdPartyServer("/sparql")
+    try:
+        with pytest.raises(StoreError, match="opened read-only"):
+            RemoteStore(f"http://{server.base}/sparql", read_only=True).update("CLEAR ALL")
+        with pytest.raises(StoreError, match="no graph store endpoint for N-Quads; name one with #store=URL"):
+            RemoteStore(f"http://{server.base}/sparql").post_nquads(b"")
+        assert server.requests == []  # refused before any request (a /sparql URL is taken as it is, unprobed)
+    finally:
+        server.close()
+
+
 # -- our own kgbuild serve, with its update token -----------------------------------------------------------------
 def test_kgbuild_serve_with_token(kgbuild_server: str) -> None:
     anonymous = open_store(kgbuild_server)
