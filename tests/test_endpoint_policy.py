@@ -7,9 +7,11 @@ backslashes, line ends and \\u escapes around it that could make one reader end 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 import pyoxigraph as ox
+import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
@@ -80,3 +82,37 @@ def test_the_check_sees_what_oxigraph_would_fetch() -> None:
     update = UPDATE.format(o='"x"', a="", b=" INSERT DATA {", c="")
     assert _fetches(lambda: ox.Store().update(update))
     assert not _let_through(update, update=True)
+
+
+@pytest.mark.parametrize(("text", "allowed", "silent_loads", "operations"), [
+    ("LOAD SILENT <http://x.example/d>", (), 1, 1),
+    ("PREFIX x: <http://x.example/> LOAD SILENT x:d INTO GRAPH <http://g.example/> ; CLEAR SILENT DEFAULT", (), 1, 2),
+    ("LOAD SILENT <http://x.example/d>", ("x.example",), 0, 1),  # an allowed host: a real LOAD, nothing to mark
+    ("LOAD SILENT <http://y.example/d> ; LOAD <http://x.example/d>", ("x.example",), 1, 2),
+    ("LOAD SILENT <file:///etc/passwd>", ("x.example",), 1, 1),
+])
+def test_load_silent_of_what_may_not_be_fetched_is_marked_not_refused(text: str, allowed: tuple[str, ...],
+                                                                      silent_loads: int, operations: int) -> None:
+    checked = check(text, update=True, allowed_hosts=allowed)
+    assert (checked.silent_loads, checked.operations) == (silent_loads, operations)
+
+
+@pytest.mark.parametrize(("text", "update", "allowed", "says"), [
+    ("LOAD SILENT <http://y.example/d> ; LOAD <http://y.example/e>", True, (), "LOAD is not allowed"),
+    ("LOAD <http://y.example/d>", True, ("x.example", "a.example"), "allowed hosts: a.example, x.example"),
+    ("SELECT * WHERE { SERVICE SILENT <http://y.example/s> { ?s ?p ?o } }", False, ("x.example",),
+     "SERVICE of <http://y.example/s> is not allowed"),
+    ("SELECT * WHERE { SERVICE ?where { ?s ?p ?o } }", False, ("x.example",), "a variable or an unknown IRI"),
+    ("LOAD <ftp://x.example/d>", True, ("x.example",), "LOAD of <ftp://x.example/d>"),  # the host, but not http(s)
+])
+def test_what_would_fetch_from_a_host_not_allowed_is_refused_naming_it(text: str, update: bool,
+                                                                       allowed: tuple[str, ...], says: str) -> None:
+    with pytest.raises(Refused, match=re.escape(says)) as refused:
+        check(text, update=update, allowed_hosts=allowed)
+    assert refused.value.status == 403
+
+
+def test_an_escape_that_is_no_character_is_a_bad_request() -> None:
+    with pytest.raises(Refused, match="is no character") as refused:
+        check('SELECT * WHERE { BIND("\\UFFFFFFFF" AS ?x) }', update=False)
+    assert refused.value.status == 400
