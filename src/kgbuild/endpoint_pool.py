@@ -39,7 +39,7 @@ class QueryTimeout(Exception):
 
 
 class WorkerFailed(Exception):
-    """A worker died while answering (e.g. out of memory; it has been replaced) or could not answer."""
+    """A worker died while answering (e.g. out of memory); it has been replaced."""
 
 
 class WriteFailed(Exception):
@@ -250,15 +250,9 @@ class Backend:
         self._retry_at = 0.0  # the store took a write: a checkpoint may work again too
         return reply
 
-    def has_graph(self, iri: str, *, live: bool = False) -> bool:
-        """Whether the store holds the named graph `iri`. Asked of a reader, so that a read never waits behind a
-        running write; with `live`, of the writer: a write waits there anyway, and asking a reader first would make
-        a checkpoint before each write of a batch."""
-        if not live:
-            reply = self.call(("has_graph", iri))
-            if reply[0] == "error":
-                raise WorkerFailed(reply[2])
-            return bool(reply[3])
+    def has_graph(self, iri: str) -> bool:
+        """Whether the live store holds the named graph `iri`, asked of the writer: for writes, which wait there
+        anyway (a read asks its reader, in its query's job: see endpoint_worker's `existing` option)."""
         with self._write_lock:
             reply = self._writer_call(("has_graph", iri), self.timeout)
         if reply[0] == "error":

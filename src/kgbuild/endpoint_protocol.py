@@ -73,12 +73,16 @@ def params(name: str) -> list[str]:
 
 
 def run(query: str, choice: formats.Choice, *, default: list[str] | None = None, named: list[str] | None = None,
-        rows: int | None = None, union: bool | None = None) -> tuple[formats.Format, bytes, bool]:
-    """Run a read on the worker pool: (format of the answer, body, truncated). Failures end the request."""
+        rows: int | None = None, union: bool | None = None,
+        existing: str | None = None) -> tuple[formats.Format, bytes, bool]:
+    """Run a read on the worker pool: (format of the answer, body, truncated). Failures end the request, and so
+    does a 404 when the named graph `existing` is not in the store (asked in the same job, on the same checkpoint)."""
     results = choice.results.key if choice.results else None
     graph = choice.graph.key if choice.graph else None
     s = settings()
     options = s.query_options() if union is None else {**s.query_options(), "union": union}
+    if existing is not None:
+        options["existing"] = existing
     with _pool_failures():
         reply = backend().call(("query", query, default or None, named or None, results, graph,
                                 s.max_rows if rows is None else rows, options))
@@ -94,10 +98,11 @@ def write(job: tuple) -> None:
         backend().write(job)
 
 
-def graph_exists(graph: str, *, live: bool = False) -> bool:
-    """Whether the store holds the named graph (see Backend.has_graph for `live`); failures end the request."""
+def graph_exists(graph: str) -> bool:
+    """Whether the store holds the named graph, asked of the writer (for a write: it waits there anyway); failures
+    end the request."""
     with _pool_failures():
-        return backend().has_graph(graph, live=live)
+        return backend().has_graph(graph)
 
 
 @contextmanager

@@ -11,12 +11,13 @@ is bounded in time and memory.
 
 Protocol over a `multiprocessing.connection.Connection` (pickled tuples):
   reader  ("query", gen, snapshot, sparql, default_graphs, named_graphs, results_fmt, graph_fmt, max_rows[, options])
-          ("count", gen, snapshot), ("has_graph", gen, snapshot, iri)
+          ("count", gen, snapshot)
   writer  ("update", sparql, options)   a client's update: checked (see PARSED_UPDATE_BYTES), then run
           ("write", sparql)             an update the server made (Graph Store Protocol): run as it is
           ("has_graph", iri), ("backup", folder), ("count",)
   reply   ("ok", kind, format, body, rows, truncated) or ("error", status, message)
-options: {"allowed_hosts": (...), "base": IRI or None, "max_bytes": int}
+options: {"allowed_hosts": (...), "base": IRI or None, "max_bytes": int, "union": bool,
+          "existing": IRI of a named graph that must be in the store (else 404; the Graph Store's GET)}
 """
 
 from __future__ import annotations
@@ -146,6 +147,8 @@ def run_query(store: ox.Store, sparql: str, default: list[str] | None, named: li
     from .endpoint_policy import Refused, check
 
     options = {**DEFAULT_OPTIONS, **(options or {})}
+    if options.get("existing") and not store.contains_named_graph(ox.NamedNode(options["existing"])):
+        return ("error", 404, f"no graph <{options['existing']}>")
     try:
         checked = check(sparql, update=False, allowed_hosts=options["allowed_hosts"], base=options["base"])
     except Refused as exc:
@@ -345,8 +348,6 @@ def _count(store: ox.Store) -> tuple:
     return ("ok", "count", None, None, len(store), False)
 
 
-def _has_graph(store: ox.Store, iri: str) -> tuple:
-    return ("ok", "has_graph", None, store.contains_named_graph(ox.NamedNode(iri)), 0, False)
 
 
 class _Reader:
@@ -363,8 +364,6 @@ class _Reader:
             self.gen = job[1]
         if job[0] == "count":
             return _count(self.store)
-        if job[0] == "has_graph":
-            return _has_graph(self.store, job[3])
         return run_query(self.store, *job[3:])
 
 
@@ -376,7 +375,7 @@ def _writer(store: ox.Store, offline: bool, job: tuple) -> tuple:
         if job[0] == "write":
             return _write(store, job[1])
         if job[0] == "has_graph":
-            return _has_graph(store, job[1])
+            return ("ok", "has_graph", None, store.contains_named_graph(ox.NamedNode(job[1])), 0, False)
         if job[0] == "backup":
             store.backup(job[1])
             return ("ok", "backup", None, None, 0, False)
