@@ -554,3 +554,16 @@ def test_a_client_cannot_retire_a_worker_by_naming_memory(tmp_path: Path) -> Non
                 worker.proc.wait(0.5)
     finally:
         worker.kill()
+
+
+def test_an_update_past_the_memory_limit_writes_nothing_and_the_next_one_works(server) -> None:
+    values = " ".join(f"VALUES ?v{i} {{ {' '.join(str(j) for j in range(40))} }}" for i in range(6))
+    status, _, body = _update(server, f"INSERT {{ GRAPH <{KGR}oom> {{ <{KGR}x> <{KG}n> ?v5 }} }} WHERE "
+                                      f"{{ {{ SELECT * WHERE {{ {values} }} ORDER BY DESC(?v5) LIMIT 1 }} }}")
+    # Rust aborts the writer on the failed allocation: it is replaced, and the transaction was never committed.
+    assert status == 503 and b"out of memory" in body and b"nothing was written" in body, (status, body)
+    status, _, body = _sparql(server, f"ASK {{ GRAPH <{KGR}oom> {{ ?s ?p ?o }} }}",
+                              Accept="application/sparql-results+json")
+    assert json.loads(body)["boolean"] is False
+    assert _update(server, f"INSERT DATA {{ GRAPH <{KGR}oom> {{ <{KGR}x> <{KG}n> 1 }} }}")[0] == 204
+    assert _update(server, f"DROP GRAPH <{KGR}oom>")[0] == 204
