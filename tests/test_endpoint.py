@@ -303,7 +303,7 @@ def test_graph_store_protocol(server: Server) -> None:
     assert http("POST", gs, params={"graph": new}, data=f'<{KGR}y> <{KG}n> "2" .',
                 headers={"Content-Type": "application/n-triples", **auth})[0] in (200, 204)
     status, _, body = http("GET", gs, params={"graph": new}, headers={"Accept": "text/turtle"})
-    assert len(list(ox.parse(body, ox.RdfFormat.TURTLE))) == 3
+    assert status == 200 and len(list(ox.parse(body, ox.RdfFormat.TURTLE))) == 3, body
     assert http("PUT", gs, params={"graph": new}, data="not turtle <", headers={**ttl, **auth})[0] == 400
     assert http("PUT", gs, params={"graph": new}, data=turtle,
                 headers={"Content-Type": "image/png", **auth})[0] == 415
