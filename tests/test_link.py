@@ -219,6 +219,14 @@ def test_link_dry_run_prints_the_links_and_stores_none(api: str, tmp_path: Path)
     assert _links(tmp_path / "s") == {}
 
 
+@pytest.mark.parametrize("args", [[], ["--dry-run"]])
+def test_link_on_a_store_that_is_not_there_is_one_line_and_makes_none(args: list[str], tmp_path: Path) -> None:
+    result = CliRunner().invoke(main, ["link", "--store", str(tmp_path / "typo"), *args])
+    assert result.exit_code == 1
+    assert result.stderr.strip() == f"kgbuild: error: {tmp_path / 'typo'}: no store here (run `kgbuild build` first)"
+    assert not (tmp_path / "typo").exists()
+
+
 def test_stats_table_lists_coverage_and_the_most_mentioned_unlinked(tmp_path: Path) -> None:
     _store(tmp_path / "s").close()
     result = CliRunner().invoke(main, ["stats", "--store", str(tmp_path / "s"), "--limit", "2"])

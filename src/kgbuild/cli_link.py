@@ -38,6 +38,9 @@ def link(store_path: str | None, token: str | None, online: bool, api: str, cach
     """Link the entities the bundled gazetteers could not link, through the Wikidata API (--online)."""
     location = store_path or default_location()
     remote = location.startswith(("http://", "https://"))
+    if not remote and not Path(location).exists():
+        # opening it to write would make an empty store there: a mistyped --store would pass unnoticed
+        raise Failure(f"{location}: no store here (run `kgbuild build` first)")
     try:
         store = open_store(location, read_only=dry_run, token=token)
     except StoreError as exc:
