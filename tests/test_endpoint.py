@@ -529,3 +529,13 @@ def test_using_graph_parameters_that_cannot_apply_are_400_and_write_nothing(serv
                            headers={"Content-Type": "application/sparql-update", "Authorization": f"Bearer {TOKEN}"})
     assert status == 400 and says in body, body
     assert len(select(server, STATES)) == 3
+
+
+def test_serving_a_store_that_is_not_there_without_a_token_is_an_error_naming_it(tmp_path) -> None:
+    from kgbuild.endpoint import create_app
+    from kgbuild.store import StoreError
+
+    missing = tmp_path / "no-store"
+    with pytest.raises(StoreError, match="no store here .*kgbuild build"):
+        create_app(str(missing))
+    assert not missing.exists()  # nothing made: with no token, nothing could ever fill it

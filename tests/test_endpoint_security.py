@@ -316,6 +316,17 @@ def test_caps_hold_and_the_server_answers_afterwards(server) -> None:
     assert _update(server, f"INSERT DATA {{ GRAPH <{KGR}after> {{ <{KGR}a> <{KG}n> 1 }} }}")[0] == 204
 
 
+@pytest.mark.parametrize(("path", "params"), [
+    ("/sparql", {"query": f"CONSTRUCT WHERE {{ ?s <{KG}n> ?o }}", "format": "turtle"}),  # cut while being read
+    ("/graph-store", {"graph": KGR + "article/bulk", "format": "ntriples"}),
+])
+def test_a_graph_larger_than_the_response_limit_is_refused_with_the_option_to_raise_it(server, path: str,
+                                                                                       params: dict) -> None:
+    status, headers, body = http("GET", server.base + path, params=params)  # 3000 triples: some 200 KB, cap 100 KB
+    assert status == 500 and b"response limit (100000 bytes" in body and b"--max-response-bytes" in body, body
+    assert headers["content-type"].startswith("text/plain")
+
+
 def test_graph_store_reads_do_not_wait_behind_a_running_update(server) -> None:
     gs, nt = server.base + "/graph-store", {"Accept": "application/n-triples"}
     small = {"graph": KGR + "small"}
