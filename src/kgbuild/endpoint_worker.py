@@ -15,7 +15,8 @@ Protocol over a `multiprocessing.connection.Connection` (pickled tuples):
   writer  ("update", sparql, options)   a client's update: checked (see PARSED_UPDATE_BYTES), then run
           ("write", sparql)             an update the server made (Graph Store Protocol): run as it is
           ("has_graph", iri), ("backup", folder), ("count",)
-  reply   ("ok", kind, format, body, rows, truncated) or ("error", status, message)
+  reply   ("ok", kind, format, body, rows, truncated) or ("error", status, message[, RETIRE]); after RETIRE (a
+          memory failure) the process ends and the server starts another
 options: {"allowed_hosts": (...), "base": IRI or None, "max_bytes": int, "union": bool,
           "existing": IRI of a named graph that must be in the store (else 404; the Graph Store's GET)}
 """
