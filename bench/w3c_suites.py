@@ -556,36 +556,54 @@ def _entries(root: Path, manifest: str, types: tuple[URIRef, ...]) -> Iterator[t
                 yield path, graph, test
 
 
-def run_query_suite(server: Server, shared: Path, manifest: str = "manifest-sparql11-query.ttl",
-                    types: tuple[URIRef, ...] = (MF.QueryEvaluationTest,)) -> tuple[int, int, list[str]]:
-    root = shared / "w3c" / "sparql" / "sparql11"
+# A test's check: whether it passed, and what to add to its name when it did not.
+Check = Callable[[], tuple[bool, str]]
+
+
+def _tally(tests: Iterator[tuple[str, Check]]) -> tuple[int, int, list[str]]:
+    """Passed, total and the failed tests' names; a check that raises fails with its error."""
     passed, failed, total = 0, [], 0
-    for path, graph, test in _entries(root, manifest, types):
+    for name, check in tests:
         total += 1
-        action = graph.value(test, MF.action)
-        name = f"{path.parent.name}/{graph.value(test, MF.name)}"
         try:
-            server.reset()
-            _load_test_data(server, root, graph, action)
-            query_iri = graph.value(action, QT.query)
-            query = _local(root, query_iri).read_text(encoding="utf-8")
-            result = graph.value(test, MF.result)
-            expected = _expected(_local(root, result), str(result))
-            # The query's base is its file's URL, as in the suite's own runs.
-            status, headers, body = server.request(
-                "POST", server.query, urllib.parse.urlencode({"query": f"BASE <{query_iri}>\n{query}"}).encode(),
-                {"Content-Type": "application/x-www-form-urlencoded", "Accept": expected.media})
-            ok = status == 200 and _equivalent(expected, _received(headers, body))
-            if status != 200:
-                name += f" (got {status}: {body[:150]!r})"
+            ok, why = check()
         except Exception as exc:  # noqa: BLE001 - a test that cannot run fails
-            ok = False
-            name += f" ({type(exc).__name__}: {exc})"
+            ok, why = False, f" ({type(exc).__name__}: {exc})"
         if ok:
             passed += 1
         else:
-            failed.append(name)
+            failed.append(name + why)
     return passed, total, failed
+
+
+def _suite_tests(root: Path, manifest: str, types: tuple[URIRef, ...],
+                 check: Callable[[Graph, URIRef], tuple[bool, str]]) -> Iterator[tuple[str, Check]]:
+    """Each test of the manifest with its name, checked by `check(manifest graph, test)`."""
+    for path, graph, test in _entries(root, manifest, types):
+        yield f"{path.parent.name}/{graph.value(test, MF.name)}", lambda graph=graph, test=test: check(graph, test)
+
+
+def run_query_suite(server: Server, shared: Path, manifest: str = "manifest-sparql11-query.ttl",
+                    types: tuple[URIRef, ...] = (MF.QueryEvaluationTest,)) -> tuple[int, int, list[str]]:
+    root = shared / "w3c" / "sparql" / "sparql11"
+
+    def check(graph: Graph, test: URIRef) -> tuple[bool, str]:
+        action = graph.value(test, MF.action)
+        server.reset()
+        _load_test_data(server, root, graph, action)
+        query_iri = graph.value(action, QT.query)
+        query = _local(root, query_iri).read_text(encoding="utf-8")
+        result = graph.value(test, MF.result)
+        expected = _expected(_local(root, result), str(result))
+        # The query's base is its file's URL, as in the suite's own runs.
+        status, headers, body = server.request(
+            "POST", server.query, urllib.parse.urlencode({"query": f"BASE <{query_iri}>\n{query}"}).encode(),
+            {"Content-Type": "application/x-www-form-urlencoded", "Accept": expected.media})
+        if status != 200:
+            return False, f" (got {status}: {body[:150]!r})"
+        return _equivalent(expected, _received(headers, body)), ""
+
+    return _tally(_suite_tests(root, manifest, types, check))
 
 
 def _graph_store(server: Server) -> dict[str | None, Answer]:
@@ -615,36 +633,26 @@ def run_update_suite(server: Server, shared: Path) -> tuple[int, int, list[str]]
     """The UpdateEvaluationTests of manifest-sparql11-update.ttl: the store loaded with the test's data, the update
     sent (its file's URL as BASE), then every graph compared with the expected store as answers are."""
     root = shared / "w3c" / "sparql" / "sparql11"
-    passed, failed, total = 0, [], 0
-    for path, graph, test in _entries(root, "manifest-sparql11-update.ttl", (MF.UpdateEvaluationTest,)):
-        total += 1
+
+    def check(graph: Graph, test: URIRef) -> tuple[bool, str]:
         action, result = graph.value(test, MF.action), graph.value(test, MF.result)
-        name = f"{path.parent.name}/{graph.value(test, MF.name)}"
-        try:
-            server.reset()
-            _load_test_data(server, root, graph, action, UT)
-            request = graph.value(action, UT.request)
-            text = _local(root, request).read_text(encoding="utf-8")
-            status, _, body = server.request("POST", server.update, f"BASE <{request}>\n{text}".encode(),
-                                             {"Content-Type": "application/sparql-update"})
-            expected: dict[str | None, Answer] = {}
-            for file, iri, graph_name in _test_files(root, graph, result, UT):
-                answer = _graph_answer(_read_rdf(file, iri))
-                if answer.rows:
-                    expected[graph_name] = answer
-            got = _graph_store(server) if 200 <= status < 300 else {}
-            ok = (200 <= status < 300 and expected.keys() == got.keys()
-                  and all(_equivalent(expected[g], got[g]) for g in expected))
-            if not 200 <= status < 300:
-                name += f" (got {status}: {body[:150]!r})"
-        except Exception as exc:  # noqa: BLE001 - a test that cannot run fails
-            ok = False
-            name += f" ({type(exc).__name__}: {exc})"
-        if ok:
-            passed += 1
-        else:
-            failed.append(name)
-    return passed, total, failed
+        server.reset()
+        _load_test_data(server, root, graph, action, UT)
+        request = graph.value(action, UT.request)
+        text = _local(root, request).read_text(encoding="utf-8")
+        status, _, body = server.request("POST", server.update, f"BASE <{request}>\n{text}".encode(),
+                                         {"Content-Type": "application/sparql-update"})
+        if not 200 <= status < 300:
+            return False, f" (got {status}: {body[:150]!r})"
+        expected: dict[str | None, Answer] = {}
+        for file, iri, graph_name in _test_files(root, graph, result, UT):
+            answer = _graph_answer(_read_rdf(file, iri))
+            if answer.rows:
+                expected[graph_name] = answer
+        got = _graph_store(server)
+        return expected.keys() == got.keys() and all(_equivalent(expected[g], got[g]) for g in expected), ""
+
+    return _tally(_suite_tests(root, "manifest-sparql11-update.ttl", (MF.UpdateEvaluationTest,), check))
 
 
 def run_syntax_suite(server: Server, shared: Path) -> tuple[int, int, list[str]]:
