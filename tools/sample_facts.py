@@ -18,7 +18,12 @@ import json
 import os
 import random
 import sys
+import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from kgbuild.records import Facts
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = Path(os.environ.get("KGBUILD_SHARED", ROOT.parent / "shared"))
@@ -43,29 +48,22 @@ def main() -> int:
     with gzip.open(CORPUS, "rt", encoding="utf-8") as fh:
         rows = [r for r in map(json.loads, fh) if any(w in (r.get("text") or "").lower() for w in words)]
     sample = random.Random(args.seed).sample(rows, min(args.size, len(rows)))
-    for article in kgbuild.read(_lines(sample)):
-        facts = extract(article)
-        key = article.identifier
-        for o in facts.annotated.officials:
-            print(key, "official", o.name, "|", o.title, "|", o.state)
-        for m in facts.meetings:
-            print(key, "meeting", m.kind, m.status, sorted(m.states), m.host, m.place, m.date)
-        for a in facts.agreements:
-            print(key, "agreement", a.kind, a.status, sorted(a.parties), a.date, a.count, a.amount, a.currency)
-        print(key, "states", sorted(facts.states))
+    with tempfile.TemporaryDirectory(prefix="kgbuild-sample-") as folder:
+        path = Path(folder) / "sample.jsonl"  # the reader takes files: the sample as JSON Lines
+        path.write_text("".join(json.dumps(r) + "\n" for r in sample), encoding="utf-8")
+        for article in kgbuild.read(path):
+            _print_facts(article.identifier, extract(article))
     return 0
 
 
-def _lines(rows: list[dict]) -> list[str]:
-    """The sample as a JSON Lines file for the reader (kept in a temporary folder until the process ends)."""
-    import atexit
-    import tempfile
-
-    folder = tempfile.mkdtemp(prefix="kgbuild-sample-")
-    path = Path(folder) / "sample.jsonl"
-    path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
-    atexit.register(lambda: (path.unlink(missing_ok=True), os.rmdir(folder)))
-    return [str(path)]
+def _print_facts(key: str | None, facts: Facts) -> None:
+    for o in facts.annotated.officials:
+        print(key, "official", o.name, "|", o.title, "|", o.state)
+    for m in facts.meetings:
+        print(key, "meeting", m.kind, m.status, sorted(m.states), m.host, m.place, m.date)
+    for a in facts.agreements:
+        print(key, "agreement", a.kind, a.status, sorted(a.parties), a.date, a.count, a.amount, a.currency)
+    print(key, "states", sorted(facts.states))
 
 
 if __name__ == "__main__":

@@ -36,8 +36,9 @@ TOPIC_REACH = 4
 SIDE_WORDS = frozenset({"with", "and", "between", "by", "to", "from", "among", "met", "meet", "said", "says"})
 # How far (in words) a concluding word may stand from the agreement it concludes.
 CONCLUDE_BEFORE, CONCLUDE_AFTER = 8, 5
+# A day and month more than this many days back, with the same day this year at most this far ahead, is this year's
+HALF_YEAR = 183
 # Words that say an agreement was signed or otherwise formally made: "the agreement" after them is no mere echo.
-HALF_YEAR = 183  # days
 SIGNED = frozenset({"signed", "initialled", "initialed", "ratified", "signature", "signing", "issued", "adopted"})
 AGREE = frozenset({"agree", "agreed", "agrees", "agreeing"})
 PLEDGE_AFTER = frozenset({"that", "to", "on", "it", "with", "upon", "how", "what", "the"})
@@ -478,9 +479,10 @@ class RuleSet:
             parties = _ordered_unique([*parties, *(s for s in previous_states if s not in mediators)])
         # "Signature of a visa facilitation agreement with Azerbaijan" in an organisation's release (no home
         # state), or beside an organisation named here: the state is the one party (guidelines: EU+1 state).
-        with_org = len(parties) == 1 and (home is None or any(m.kind == "org" for m in mentions)) \
+        has_org = any(m.kind == "org" for m in mentions)
+        with_org = len(parties) == 1 and (home is None or has_org) \
             and parties[0] in _with_parties(sentence, mentions, hits[0])
-        if len(parties) == 1 and not with_org and not any(m.kind == "org" for m in mentions):
+        if len(parties) == 1 and not with_org and not has_org:
             # "Under the deal signed last year, Saudi Arabia has agreed to buy ...": the other side was named
             # in the sentence before; an organisation named here (the Paris Club) is the other side instead.
             parties = _ordered_unique([*parties, *(s for s in previous_states if s not in mediators)])
@@ -507,10 +509,10 @@ class RuleSet:
             deadline = next((d for d in dates if d.role == "deadline"), None) if hit.kind == "target" else None
             if hit.kind == "target" and value is None:
                 continue  # a target is a numeric goal: "a target of $1 billion"
-            if hit.kind != "commercial" and len(parties) < 2 and not with_org:
-                continue  # memoranda, partnerships, treaties, joint bodies bind two sides or more
-            if len(parties) < 2 and not with_org and not any(m.kind == "org" for m in mentions):
-                continue  # one state's deal with no other side we know ("struck a deal with ITT Corp"): a firm's
+            if len(parties) < 2 and not with_org and (hit.kind != "commercial" or not has_org):
+                # memoranda, partnerships, treaties, joint bodies bind two sides or more; one state's deal needs a
+                # named other side, such as the Paris Club ("struck a deal with ITT Corp" is a firm's)
+                continue
             when = _owned(_event_dates(mentions, sentence), hit, all_hits, by_family=True)
             # "concluded air transport agreements with Ecuador, Tunisia and Grenada": one agreement each
             listed = _listed_after(sentence, mentions, hit, ("with",)) if hit.plural else []
